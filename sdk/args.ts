@@ -1,0 +1,279 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Enums are declared as a const object plus a type of the same name: Pulumi's
+// component analyzer turns exactly this shape into a schema enum, so Python,
+// Go, C# and YAML programs get real enum types instead of free strings.
+
+/**
+ * How the Service is exposed.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
+ */
+export const ServiceType = {
+    /** Reachable only inside the cluster, at a stable virtual IP and DNS name. */
+    ClusterIP: "ClusterIP",
+    /** Also reachable on a port of every node (30000-32767). */
+    NodePort: "NodePort",
+    /** Also reachable through a load balancer provisioned by the cloud. */
+    LoadBalancer: "LoadBalancer",
+} as const;
+export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
+
+/**
+ * The algorithm of the generated private key.
+ * @see https://www.pulumi.com/registry/packages/tls/api-docs/privatekey/
+ */
+export const KeyAlgorithm = {
+    /** RSA, 2048 bits. */
+    RSA: "RSA",
+    /** ECDSA on curve P-256 (the provider's default P-224 is rejected by common TLS clients). */
+    ECDSA: "ECDSA",
+} as const;
+export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
+
+/**
+ * The cloud whose load-balancer controller serves the Service; it decides which annotation makes
+ * the load balancer internal.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#internal-load-balancer
+ */
+export const Cloud = {
+    AWS: "aws",
+    GCP: "gcp",
+    Azure: "azure",
+    Tencent: "tencent",
+} as const;
+export type Cloud = (typeof Cloud)[keyof typeof Cloud];
+
+/**
+ * Where external traffic may be routed.
+ * @see https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy
+ */
+export const ExternalTrafficPolicy = {
+    /** Any ready pod on any node (may hide the client's source IP). */
+    Cluster: "Cluster",
+    /** Only pods on the receiving node; keeps the client's source IP. */
+    Local: "Local",
+} as const;
+export type ExternalTrafficPolicy = (typeof ExternalTrafficPolicy)[keyof typeof ExternalTrafficPolicy];
+
+/**
+ * Fixed node ports for the Service; the API server allocates free ones where unset.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
+ */
+export interface NodePortsArgs {
+    /**
+     * Node port for plain HTTP, 30000-32767.
+     * @default - allocated by the API server
+     */
+    http?: number;
+    /**
+     * Node port for HTTPS, 30000-32767.
+     * @default - allocated by the API server
+     */
+    https?: number;
+}
+
+/**
+ * TLS for the HTTPS server: a generated key and self-signed certificate stored in a
+ * kubernetes.io/tls Secret, or a Secret that already exists.
+ * @see https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets
+ */
+export interface TlsArgs {
+    /**
+     * Serve HTTPS. With `false`, nginx serves plain HTTP only and no key, certificate or Secret is created.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Subject common name of the generated certificate.
+     * @default - the Service name, as in the tutorial (`CN=my-nginx`)
+     */
+    commonName?: string;
+    /**
+     * DNS names added to the certificate. It always covers `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`
+     * and `<svc>.<ns>.svc.<clusterDomain>`.
+     * @default []
+     */
+    dnsNames?: string[];
+    /**
+     * IP addresses added to the certificate.
+     * @default []
+     */
+    ipAddresses?: string[];
+    /**
+     * Validity of the generated certificate, in hours.
+     * @default 8760
+     */
+    validityHours?: number;
+    /**
+     * How many hours before expiry `pulumi up` replaces the certificate. Must be less than `validityHours`.
+     * @default 720
+     */
+    earlyRenewalHours?: number;
+    /**
+     * Algorithm of the generated key.
+     * @default "RSA" (2048 bits)
+     */
+    keyAlgorithm?: KeyAlgorithm;
+    /**
+     * Any value; changing it generates a new key and certificate and rolls the pods onto them.
+     * @default - no rotation
+     */
+    rotationTrigger?: pulumi.Input<string>;
+    /**
+     * Name of an existing kubernetes.io/tls Secret in the same namespace (for example one issued by
+     * cert-manager). Nothing is generated; the certificate is read from it.
+     * @default - a key and certificate are generated
+     */
+    existingSecretName?: pulumi.Input<string>;
+}
+
+/**
+ * Options for `serviceType: LoadBalancer`.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer
+ */
+export interface LoadBalancerArgs {
+    /**
+     * Ask the cloud for an internal (VPC-only) load balancer; needs `cloud` to pick the annotation.
+     * @default false
+     */
+    internal?: boolean;
+    /**
+     * The cloud that provisions the load balancer; used with `internal`.
+     * @default - none; no cloud-specific annotation is set
+     */
+    cloud?: Cloud;
+    /**
+     * Client CIDRs allowed through the load balancer (`spec.loadBalancerSourceRanges`).
+     * @default - all sources
+     */
+    sourceRanges?: string[];
+    /**
+     * `spec.externalTrafficPolicy`.
+     * @default "Cluster" (the Kubernetes default)
+     */
+    externalTrafficPolicy?: ExternalTrafficPolicy;
+    /**
+     * `spec.loadBalancerClass`: which load-balancer implementation handles the Service.
+     * @default - the cloud's default implementation
+     * @see https://kubernetes.io/docs/concepts/services-networking/service/#load-balancer-class
+     */
+    loadBalancerClass?: string;
+    /**
+     * Extra annotations for the load-balancer controller; they win over the ones set for `internal`.
+     * @default {}
+     */
+    annotations?: { [key: string]: string };
+    /**
+     * Wait in `pulumi up` until the load balancer reports an address. Set `false` on clusters without a
+     * load-balancer implementation (kind, minikube), where the address never comes.
+     * @default true
+     */
+    awaitAddress?: boolean;
+    /**
+     * How long `pulumi up` waits for the address, in seconds.
+     * @default 600
+     */
+    timeoutSeconds?: number;
+}
+
+/**
+ * Requests and limits of the nginx container, as Kubernetes quantities.
+ * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+ */
+export interface ResourcesArgs {
+    /** @default "50m" */
+    cpuRequest?: string;
+    /** @default "64Mi" */
+    memoryRequest?: string;
+    /** @default "500m" */
+    cpuLimit?: string;
+    /** @default "128Mi" */
+    memoryLimit?: string;
+}
+
+/** The arguments of {@link NginxService}. Every field is optional. */
+export interface NginxServiceArgs {
+    /**
+     * Namespace of every object.
+     * @default - the provider's namespace (`default`)
+     * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+     */
+    namespace?: pulumi.Input<string>;
+    /**
+     * nginx image. The default runs as a non-root user on unprivileged ports, so the pods pass the
+     * Pod Security Standards `restricted` profile.
+     * @default "nginxinc/nginx-unprivileged:1.28.0-alpine"
+     * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+     */
+    image?: pulumi.Input<string>;
+    /**
+     * Number of nginx pods.
+     * @default 2
+     * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+     */
+    replicas?: pulumi.Input<number>;
+    /**
+     * How the Service is exposed.
+     * @default "ClusterIP"
+     */
+    serviceType?: ServiceType;
+    /**
+     * Service port for plain HTTP (the container listens on 8080 behind it).
+     * @default 80
+     */
+    httpPort?: number;
+    /**
+     * Service port for HTTPS (the container listens on 8443 behind it).
+     * @default 443
+     */
+    httpsPort?: number;
+    /**
+     * Fixed node ports; only with `NodePort` or `LoadBalancer`.
+     * @default - allocated by the API server
+     */
+    nodePorts?: NodePortsArgs;
+    /**
+     * TLS settings.
+     * @default - a generated RSA key and a one-year self-signed certificate
+     */
+    tls?: TlsArgs;
+    /**
+     * Answer plain HTTP with a permanent redirect (308) to HTTPS; `/healthz` keeps answering on HTTP.
+     * @default false (like the tutorial, port 80 serves too)
+     */
+    redirectHttpToHttps?: boolean;
+    /**
+     * Options for `serviceType: LoadBalancer`; an error with any other type.
+     * @default - a public load balancer, waited for up to 600 s
+     */
+    loadBalancer?: LoadBalancerArgs;
+    /**
+     * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
+     * @default true (the Kubernetes default)
+     * @see https://kubernetes.io/docs/tutorials/services/connect-applications-service/#environment-variables
+     */
+    enableServiceLinks?: boolean;
+    /**
+     * Container requests and limits.
+     * @default - 50m/64Mi requested, 500m/128Mi limit
+     */
+    resources?: ResourcesArgs;
+    /**
+     * Labels added to every object and to the pods. They cannot override the selector labels
+     * `app.kubernetes.io/name` and `app.kubernetes.io/instance`.
+     * @default {}
+     * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
+     */
+    labels?: { [key: string]: string };
+    /**
+     * Annotations of the Service (load-balancer annotations are merged in).
+     * @default {}
+     */
+    serviceAnnotations?: { [key: string]: string };
+    /**
+     * The cluster's DNS domain, used for `clusterDnsName` and the certificate's names.
+     * @default "cluster.local"
+     * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
+     */
+    clusterDomain?: string;
+}

@@ -1,0 +1,84 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NginxServiceArgs, ServiceType } from "./args";
+import { createConfig } from "./config";
+import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
+import { resolveSettings } from "./settings";
+import { createTls } from "./tls";
+import { createWorkload } from "./workload";
+
+/** Node ports allocated to the Service. */
+export interface NodePortsOutput {
+    http: number;
+    /** Absent when TLS is disabled. */
+    https?: number;
+}
+
+/**
+ * nginx replicas behind a Kubernetes Service with a stable cluster IP and DNS name, serving HTTPS with a
+ * generated key and certificate (or an existing kubernetes.io/tls Secret), optionally exposed as
+ * NodePort or through a cloud load balancer. One `pulumi up` of the tutorial
+ * "Connecting Applications with Services".
+ * @see https://kubernetes.io/docs/tutorials/services/connect-applications-service/
+ */
+export class NginxService extends pulumi.ComponentResource {
+    /** The Service's name: the component's name. */
+    public readonly serviceName: pulumi.Output<string>;
+    /** The namespace every object lives in. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The Service's stable virtual IP. */
+    public readonly clusterIP: pulumi.Output<string>;
+    /** `<svc>.<ns>.svc.<clusterDomain>`. */
+    public readonly clusterDnsName: pulumi.Output<string>;
+    /** The load balancer's IP, where the cloud reports one; undefined unless `serviceType` is LoadBalancer. */
+    public readonly loadBalancerIP: pulumi.Output<string | undefined>;
+    /** The load balancer's hostname, where the cloud reports one (AWS); undefined unless LoadBalancer. */
+    public readonly loadBalancerHostname: pulumi.Output<string | undefined>;
+    /** Node ports allocated by the API server; undefined for ClusterIP. */
+    public readonly nodePorts: pulumi.Output<NodePortsOutput | undefined>;
+    /** In-cluster URLs first, then external ones once the load balancer has an address. */
+    public readonly urls: pulumi.Output<string[]>;
+    /** The serving certificate (PEM): pass it to `curl --cacert`. Undefined when TLS is disabled. */
+    public readonly certificatePem: pulumi.Output<string | undefined>;
+    /** Name of the kubernetes.io/tls Secret the pods mount. Undefined when TLS is disabled. */
+    public readonly tlsSecretName: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: NginxServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("nginx-service:index:NginxService", name, args, opts);
+        // Validation throws here, before any child exists; every default is applied in this one call.
+        const settings = resolveSettings(name, args);
+
+        const tls = createTls(settings, this);
+        const config = createConfig(settings, this);
+        createWorkload(settings, config.metadata.name, tls?.secretName, this);
+        const service: k8s.core.v1.Service = createService(settings, this);
+
+        const ingress = loadBalancerIngress(service);
+        this.serviceName = service.metadata.name;
+        this.namespace = service.metadata.namespace;
+        this.clusterIP = service.spec.clusterIP;
+        this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.${settings.clusterDomain}`;
+        const isLb = settings.serviceType === ServiceType.LoadBalancer;
+        this.loadBalancerIP = ingress.apply((i) => (isLb ? i?.ip : undefined));
+        this.loadBalancerHostname = ingress.apply((i) => (isLb ? i?.hostname : undefined));
+        this.nodePorts = allocatedNodePorts(service);
+        this.urls = pulumi
+            .all([this.clusterDnsName, this.loadBalancerHostname, this.loadBalancerIP])
+            .apply(([dns, hostname, ip]) => serviceUrls(settings, dns, hostname ?? ip));
+        this.certificatePem = tls === undefined ? pulumi.output(undefined) : tls.certificatePem;
+        this.tlsSecretName = tls === undefined ? pulumi.output(undefined) : tls.secretName;
+
+        this.registerOutputs({
+            serviceName: this.serviceName,
+            namespace: this.namespace,
+            clusterIP: this.clusterIP,
+            clusterDnsName: this.clusterDnsName,
+            loadBalancerIP: this.loadBalancerIP,
+            loadBalancerHostname: this.loadBalancerHostname,
+            nodePorts: this.nodePorts,
+            urls: this.urls,
+            certificatePem: this.certificatePem,
+            tlsSecretName: this.tlsSecretName,
+        });
+    }
+}

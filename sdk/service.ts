@@ -1,0 +1,136 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Cloud, ServiceType } from "./args";
+import { Settings } from "./settings";
+import { HTTP_PORT_NAME, HTTPS_PORT_NAME } from "./workload";
+
+/**
+ * The annotation each cloud's controller reads to make a load balancer internal.
+ * AWS gets both the in-tree key and the AWS Load Balancer Controller's scheme, since either may run.
+ */
+export const INTERNAL_LB_ANNOTATIONS: { [cloud in Cloud]: { [key: string]: string } } = {
+    aws: {
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+    },
+    gcp: { "networking.gke.io/load-balancer-type": "Internal" },
+    azure: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
+    // TKE makes a load balancer internal by the subnet it lives in; validation requires the user to
+    // give that subnet in loadBalancer.annotations, so nothing is added here.
+    tencent: {},
+};
+
+/** Tells pulumi-kubernetes not to wait for the Service (endpoints, load-balancer address). */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+
+/** The Service's annotations: the user's, then the internal-LB ones, then loadBalancer.annotations. */
+export function serviceAnnotations(settings: Settings): { [key: string]: string } {
+    const lb = settings.loadBalancer;
+    const isLb = settings.serviceType === ServiceType.LoadBalancer;
+    return {
+        ...settings.serviceAnnotations,
+        ...(isLb && lb.internal && lb.cloud !== undefined ? INTERNAL_LB_ANNOTATIONS[lb.cloud] : {}),
+        ...(isLb ? lb.annotations : {}),
+        // Without a load-balancer implementation (kind, minikube) the address never comes, and
+        // pulumi-kubernetes would wait timeoutSeconds for it.
+        ...(isLb && !lb.awaitAddress ? { [SKIP_AWAIT_ANNOTATION]: "true" } : {}),
+    };
+}
+
+/** The Service's ports, targeting the container ports by name. */
+export function servicePorts(settings: Settings): k8s.types.input.core.v1.ServicePort[] {
+    const exposed = settings.serviceType !== ServiceType.ClusterIP;
+    const ports: k8s.types.input.core.v1.ServicePort[] = [
+        {
+            name: HTTP_PORT_NAME,
+            port: settings.httpPort,
+            targetPort: HTTP_PORT_NAME,
+            protocol: "TCP",
+            ...(exposed && settings.nodePorts.http !== undefined ? { nodePort: settings.nodePorts.http } : {}),
+        },
+    ];
+    if (settings.tls.enabled) {
+        ports.push({
+            name: HTTPS_PORT_NAME,
+            port: settings.httpsPort,
+            targetPort: HTTPS_PORT_NAME,
+            protocol: "TCP",
+            ...(exposed && settings.nodePorts.https !== undefined ? { nodePort: settings.nodePorts.https } : {}),
+        });
+    }
+    return ports;
+}
+
+/**
+ * The Service. Its name is the component's, so its DNS name is predictable
+ * (`<name>.<namespace>.svc.cluster.local`, as in the tutorial). Deleting a LoadBalancer Service is what
+ * removes the cloud load balancer: the provider waits until the cloud controller has released it and
+ * dropped its cleanup finalizer.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/
+ */
+export function createService(settings: Settings, parent: pulumi.Resource): k8s.core.v1.Service {
+    const lb = settings.loadBalancer;
+    const isLb = settings.serviceType === ServiceType.LoadBalancer;
+    const timeout = `${lb.timeoutSeconds}s`;
+    return new k8s.core.v1.Service(
+        `${settings.name}-service`,
+        {
+            metadata: {
+                name: settings.name,
+                namespace: settings.namespace,
+                labels: settings.labels,
+                annotations: serviceAnnotations(settings),
+            },
+            spec: {
+                type: settings.serviceType,
+                selector: settings.selectorLabels,
+                ports: servicePorts(settings),
+                ...(isLb && lb.sourceRanges !== undefined ? { loadBalancerSourceRanges: lb.sourceRanges } : {}),
+                ...(isLb && lb.externalTrafficPolicy !== undefined ? { externalTrafficPolicy: lb.externalTrafficPolicy } : {}),
+                ...(isLb && lb.loadBalancerClass !== undefined ? { loadBalancerClass: lb.loadBalancerClass } : {}),
+            },
+        },
+        {
+            parent,
+            // The name is fixed, so a replacement (say, of an immutable loadBalancerClass) must delete first.
+            deleteBeforeReplace: true,
+            ...(isLb ? { customTimeouts: { create: timeout, update: timeout } } : {}),
+        },
+    );
+}
+
+/** The first load-balancer ingress: clouds report an IP (GCP, Azure), a hostname (AWS) or both. */
+export function loadBalancerIngress(service: k8s.core.v1.Service): pulumi.Output<{ ip?: string; hostname?: string } | undefined> {
+    return service.status.apply((status) => {
+        const ingress = status?.loadBalancer?.ingress?.[0];
+        return ingress === undefined ? undefined : { ip: ingress.ip || undefined, hostname: ingress.hostname || undefined };
+    });
+}
+
+/** Node ports of a NodePort or LoadBalancer Service, as allocated by the API server. */
+export function allocatedNodePorts(service: k8s.core.v1.Service): pulumi.Output<{ http: number; https?: number } | undefined> {
+    return service.spec.apply((spec) => {
+        if (spec.type === ServiceType.ClusterIP) {
+            return undefined;
+        }
+        const byName = (name: string) => spec.ports.find((port) => port.name === name)?.nodePort;
+        const http = byName(HTTP_PORT_NAME);
+        return http === undefined ? undefined : { http, https: byName(HTTPS_PORT_NAME) };
+    });
+}
+
+/** `scheme://host[:port]`, leaving out the scheme's default port. */
+export function url(scheme: "http" | "https", host: string, port: number): string {
+    const isDefault = (scheme === "http" && port === 80) || (scheme === "https" && port === 443);
+    const bracketed = host.includes(":") ? `[${host}]` : host;
+    return `${scheme}://${bracketed}${isDefault ? "" : `:${port}`}`;
+}
+
+/** HTTPS before HTTP, in-cluster before external; external only once the load balancer has an address. */
+export function serviceUrls(settings: Settings, clusterDnsName: string, lbAddress: string | undefined): string[] {
+    const hosts = [clusterDnsName, ...(lbAddress === undefined ? [] : [lbAddress])];
+    return hosts.flatMap((host) => [
+        ...(settings.tls.enabled ? [url("https", host, settings.httpsPort)] : []),
+        url("http", host, settings.httpPort),
+    ]);
+}

@@ -1,0 +1,294 @@
+import * as net from "net";
+import * as pulumi from "@pulumi/pulumi";
+import { Cloud, ExternalTrafficPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType } from "./args";
+
+/**
+ * Thrown for arguments Kubernetes or nginx would reject (or silently misread). Raised in the
+ * constructor before any child resource is registered, so a bad `pulumi up` changes nothing.
+ */
+export class NginxServiceArgsError extends Error {
+    constructor(
+        readonly component: string,
+        readonly problems: string[],
+    ) {
+        super(`NginxService "${component}" has invalid arguments:\n  - ${problems.join("\n  - ")}`);
+        this.name = "NginxServiceArgsError";
+    }
+}
+
+/** Labels the component owns: letting users set them would break the selector. */
+export const SELECTOR_LABEL_KEYS = ["app.kubernetes.io/name", "app.kubernetes.io/instance"] as const;
+
+export const NODE_PORT_MIN = 30000;
+export const NODE_PORT_MAX = 32767;
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Kubernetes resource quantities: a signed decimal with an optional binary or decimal suffix.
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+const show = (value: unknown): string => JSON.stringify(value);
+
+/** A Service name must be an RFC 1035 label: the API server rejects names that start with a digit. */
+export function checkServiceName(value: string): string | undefined {
+    if (value.length > 63 || !DNS1035_LABEL.test(value)) {
+        return `name ${show(value)} must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters): it becomes the Service's name and DNS name`;
+    }
+    return undefined;
+}
+
+export function checkNamespace(value: string): string | undefined {
+    if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
+        return `namespace ${show(value)} must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)`;
+    }
+    return undefined;
+}
+
+export function checkReplicas(value: number): string | undefined {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        return `replicas must be a whole number >= 0, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+export function checkImage(value: string): string | undefined {
+    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value)) {
+        return `image must be a non-empty image reference without spaces, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+function checkPort(field: string, value: number, min = 1, max = 65535): string | undefined {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        return `${field} must be a whole number in ${min}-${max}, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+function checkEnum(field: string, value: string | undefined, allowed: Record<string, string>): string | undefined {
+    if (value !== undefined && !Object.values(allowed).includes(value)) {
+        return `${field} must be one of ${Object.values(allowed).map(show).join(", ")}, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+function checkPositiveInt(field: string, value: number | undefined): string | undefined {
+    if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value <= 0)) {
+        return `${field} must be a whole number > 0, got ${show(value)}`;
+    }
+    return undefined;
+}
+
+/** Parses `a.b.c.d/n` or `x::y/n` strictly; `net.isIP` alone would accept a CIDR without its prefix. */
+export function isCidr(value: string): boolean {
+    const slash = value.indexOf("/");
+    if (slash < 0) {
+        return false;
+    }
+    const ip = value.slice(0, slash);
+    const prefix = value.slice(slash + 1);
+    const family = net.isIP(ip);
+    if (family === 0 || !/^[0-9]{1,3}$/.test(prefix)) {
+        return false;
+    }
+    return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function checkStringMap(field: string, map: { [key: string]: string } | undefined, problems: string[], valuesAreLabels: boolean) {
+    for (const [key, value] of Object.entries(map ?? {})) {
+        const slash = key.lastIndexOf("/");
+        const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+        const local = slash >= 0 ? key.slice(slash + 1) : key;
+        const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_NAME.test(prefix) && !prefix.startsWith("*"));
+        if (!prefixOk || local.length > 63 || !QUALIFIED_NAME.test(local)) {
+            problems.push(`${field} key ${show(key)} is not a valid Kubernetes key ([prefix/]name, name at most 63 characters)`);
+        }
+        if (typeof value !== "string") {
+            problems.push(`${field}[${show(key)}] must be a string, got ${show(value)}`);
+        } else if (valuesAreLabels && (value.length > 63 || !LABEL_VALUE.test(value))) {
+            problems.push(`${field}[${show(key)}] value ${show(value)} is not a valid label value (at most 63 characters of letters, digits, '-', '_', '.')`);
+        }
+    }
+}
+
+/**
+ * Checks every plain argument and the plain parts of the others. Problems are collected, not thrown one
+ * by one, so a user fixes a whole stack in one round. Values that are unknown Outputs are checked with
+ * {@link checkWhenKnown} as they resolve.
+ */
+export function validateArgs(name: string, args: NginxServiceArgs): void {
+    const problems: string[] = [];
+    const add = (problem: string | undefined) => problem && problems.push(problem);
+
+    add(checkServiceName(name));
+    if (isPlain(args.namespace)) add(checkNamespace(args.namespace));
+    if (isPlain(args.replicas)) add(checkReplicas(args.replicas));
+    if (isPlain(args.image)) add(checkImage(args.image));
+
+    add(checkEnum("serviceType", args.serviceType, ServiceType));
+    const serviceType = args.serviceType ?? ServiceType.ClusterIP;
+
+    const tls = args.tls ?? {};
+    const tlsEnabled = tls.enabled ?? true;
+    if (args.tls?.enabled !== undefined && typeof args.tls.enabled !== "boolean") {
+        problems.push(`tls.enabled must be true or false, got ${show(args.tls.enabled)}`);
+    }
+
+    if (args.httpPort !== undefined) add(checkPort("httpPort", args.httpPort));
+    if (args.httpsPort !== undefined) {
+        if (!tlsEnabled) {
+            problems.push(`httpsPort (${show(args.httpsPort)}) is set but tls.enabled is false: there is no HTTPS port`);
+        }
+        add(checkPort("httpsPort", args.httpsPort));
+    }
+    if (tlsEnabled && (args.httpPort ?? 80) === (args.httpsPort ?? 443)) {
+        problems.push(`httpPort and httpsPort must differ, both are ${show(args.httpPort ?? 80)}`);
+    }
+
+    if (args.nodePorts !== undefined) {
+        if (serviceType === ServiceType.ClusterIP) {
+            problems.push(`nodePorts (${show(args.nodePorts)}) needs serviceType NodePort or LoadBalancer, got serviceType ${show(serviceType)}`);
+        }
+        const { http, https } = args.nodePorts;
+        if (http !== undefined) add(checkPort("nodePorts.http", http, NODE_PORT_MIN, NODE_PORT_MAX));
+        if (https !== undefined) {
+            add(checkPort("nodePorts.https", https, NODE_PORT_MIN, NODE_PORT_MAX));
+            if (!tlsEnabled) {
+                problems.push(`nodePorts.https (${show(https)}) is set but tls.enabled is false: there is no HTTPS port`);
+            }
+        }
+        if (http !== undefined && http === https) {
+            problems.push(`nodePorts.http and nodePorts.https must differ, both are ${show(http)}`);
+        }
+    }
+
+    if (!tlsEnabled) {
+        const others = Object.entries(tls)
+            .filter(([key, value]) => key !== "enabled" && value !== undefined)
+            .map(([key]) => `tls.${key}`);
+        if (others.length > 0) {
+            problems.push(`tls.enabled is false but ${others.join(", ")} ${others.length === 1 ? "is" : "are"} set`);
+        }
+        if (args.redirectHttpToHttps) {
+            problems.push("redirectHttpToHttps is true but tls.enabled is false: there is no HTTPS to redirect to");
+        }
+    } else {
+        add(checkEnum("tls.keyAlgorithm", tls.keyAlgorithm, KeyAlgorithm));
+        add(checkPositiveInt("tls.validityHours", tls.validityHours));
+        if (tls.earlyRenewalHours !== undefined && (!Number.isInteger(tls.earlyRenewalHours) || tls.earlyRenewalHours < 0)) {
+            problems.push(`tls.earlyRenewalHours must be a whole number >= 0, got ${show(tls.earlyRenewalHours)}`);
+        }
+        const validity = tls.validityHours ?? 8760;
+        const early = tls.earlyRenewalHours ?? 720;
+        if (early >= validity) {
+            problems.push(`tls.earlyRenewalHours (${show(early)}) must be less than tls.validityHours (${show(validity)})`);
+        }
+        if (tls.commonName !== undefined && (typeof tls.commonName !== "string" || tls.commonName.length === 0 || tls.commonName.length > 64)) {
+            problems.push(`tls.commonName must be 1-64 characters, got ${show(tls.commonName)}`);
+        }
+        for (const dnsName of tls.dnsNames ?? []) {
+            if (typeof dnsName !== "string" || dnsName.length > 253 || !DNS_NAME.test(dnsName)) {
+                problems.push(`tls.dnsNames entry ${show(dnsName)} is not a valid DNS name`);
+            }
+        }
+        for (const ip of tls.ipAddresses ?? []) {
+            if (typeof ip !== "string" || net.isIP(ip) === 0) {
+                problems.push(`tls.ipAddresses entry ${show(ip)} is not an IP address`);
+            }
+        }
+        if (tls.existingSecretName !== undefined) {
+            const generatorFields = ["commonName", "dnsNames", "ipAddresses", "validityHours", "earlyRenewalHours", "keyAlgorithm", "rotationTrigger"]
+                .filter((key) => (tls as Record<string, unknown>)[key] !== undefined)
+                .map((key) => `tls.${key}`);
+            if (generatorFields.length > 0) {
+                problems.push(`tls.existingSecretName is set, so nothing is generated, but ${generatorFields.join(", ")} ${generatorFields.length === 1 ? "is" : "are"} set too`);
+            }
+            if (typeof tls.existingSecretName === "string") {
+                add(checkSecretName(tls.existingSecretName));
+            }
+        }
+    }
+
+    if (args.loadBalancer !== undefined) {
+        const lb = args.loadBalancer;
+        if (serviceType !== ServiceType.LoadBalancer) {
+            const set = Object.keys(lb).filter((key) => (lb as Record<string, unknown>)[key] !== undefined).map((key) => `loadBalancer.${key}`);
+            problems.push(`${set.length > 0 ? set.join(", ") : "loadBalancer"} needs serviceType LoadBalancer, got serviceType ${show(serviceType)}`);
+        }
+        add(checkEnum("loadBalancer.cloud", lb.cloud, Cloud));
+        add(checkEnum("loadBalancer.externalTrafficPolicy", lb.externalTrafficPolicy, ExternalTrafficPolicy));
+        for (const range of lb.sourceRanges ?? []) {
+            if (typeof range !== "string" || !isCidr(range)) {
+                problems.push(`loadBalancer.sourceRanges entry ${show(range)} is not a CIDR (like 203.0.113.0/24)`);
+            }
+        }
+        if (lb.internal && lb.cloud === undefined) {
+            problems.push(`loadBalancer.internal is true but loadBalancer.cloud is not set: the annotation that makes a load balancer internal differs per cloud (${Object.values(Cloud).join(", ")})`);
+        }
+        if (lb.internal && lb.cloud === Cloud.Tencent && lb.annotations?.[TENCENT_INTERNAL_SUBNET] === undefined) {
+            problems.push(`loadBalancer.internal with cloud "tencent" needs the subnet: set loadBalancer.annotations[${show(TENCENT_INTERNAL_SUBNET)}] to the subnet ID`);
+        }
+        add(checkPositiveInt("loadBalancer.timeoutSeconds", lb.timeoutSeconds));
+        if (lb.loadBalancerClass !== undefined && (typeof lb.loadBalancerClass !== "string" || lb.loadBalancerClass.length === 0)) {
+            problems.push(`loadBalancer.loadBalancerClass must be a non-empty string, got ${show(lb.loadBalancerClass)}`);
+        }
+        checkStringMap("loadBalancer.annotations", lb.annotations, problems, false);
+    }
+
+    const resources = args.resources ?? {};
+    for (const [key, value] of Object.entries(resources)) {
+        if (value !== undefined && (typeof value !== "string" || !QUANTITY.test(value))) {
+            problems.push(`resources.${key} ${show(value)} is not a Kubernetes quantity (like "100m" or "128Mi")`);
+        }
+    }
+
+    checkStringMap("labels", args.labels, problems, true);
+    for (const key of SELECTOR_LABEL_KEYS) {
+        if (args.labels?.[key] !== undefined) {
+            problems.push(`labels[${show(key)}] (${show(args.labels[key])}) is set by the component for the selector and cannot be overridden`);
+        }
+    }
+    checkStringMap("serviceAnnotations", args.serviceAnnotations, problems, false);
+
+    if (args.clusterDomain !== undefined && (typeof args.clusterDomain !== "string" || !DNS_NAME.test(args.clusterDomain) || args.clusterDomain.startsWith("*"))) {
+        problems.push(`clusterDomain ${show(args.clusterDomain)} is not a valid DNS domain`);
+    }
+
+    if (problems.length > 0) {
+        throw new NginxServiceArgsError(name, problems);
+    }
+}
+
+export const TENCENT_INTERNAL_SUBNET = "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid";
+
+export function checkSecretName(value: string): string | undefined {
+    if (value.length > 253 || !DNS_NAME.test(value) || value.startsWith("*")) {
+        return `tls.existingSecretName ${show(value)} is not a valid Secret name (a DNS-1123 subdomain)`;
+    }
+    return undefined;
+}
+
+/** A value given directly, not as an Output or Promise: it can be checked before anything is registered. */
+export function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
+    return value !== undefined && !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+/**
+ * Checks a value that may be an unknown Output at construction: plain values are checked now (by
+ * {@link validateArgs}), Outputs as they resolve, failing the deployment with the same message.
+ */
+export function checkWhenKnown<T>(component: string, value: pulumi.Input<T>, check: (v: T) => string | undefined): pulumi.Input<T> {
+    if (isPlain(value)) {
+        return value;
+    }
+    return pulumi.output(value).apply((resolved) => {
+        const problem = check(resolved as T);
+        if (problem) {
+            throw new NginxServiceArgsError(component, [problem]);
+        }
+        return resolved;
+    }) as pulumi.Output<T>;
+}

@@ -1,0 +1,107 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_MOUNT_PATH, HEALTH_PATH, TLS_MOUNT_PATH } from "./config";
+import { CONTAINER_HTTP_PORT, CONTAINER_HTTPS_PORT, NGINX_UID, Settings } from "./settings";
+
+/** Names of the container ports; the Service targets these names, so the numbers live in one place. */
+export const HTTP_PORT_NAME = "http";
+export const HTTPS_PORT_NAME = "https";
+
+/**
+ * The pod template's spec. Satisfies the Pod Security Standards `restricted` profile; the root
+ * filesystem is read-only, so nginx gets an emptyDir for /tmp, where the unprivileged image keeps its
+ * pid file and request buffers.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ */
+export function podSpec(
+    settings: Settings,
+    configMapName: pulumi.Input<string>,
+    tlsSecretName: pulumi.Input<string> | undefined,
+): k8s.types.input.core.v1.PodSpec {
+    const tlsEnabled = tlsSecretName !== undefined;
+    const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
+        httpGet: { path: HEALTH_PATH, port: HTTP_PORT_NAME },
+        initialDelaySeconds,
+        periodSeconds,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+    });
+    return {
+        enableServiceLinks: settings.enableServiceLinks,
+        // nginx never talks to the API server: no token in the pod.
+        automountServiceAccountToken: false,
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NGINX_UID,
+            runAsGroup: NGINX_UID,
+            // The key is mounted 0440; fsGroup makes it readable by nginx's group.
+            fsGroup: NGINX_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        containers: [
+            {
+                name: "nginx",
+                image: settings.image,
+                ports: [
+                    { name: HTTP_PORT_NAME, containerPort: CONTAINER_HTTP_PORT, protocol: "TCP" },
+                    ...(tlsEnabled ? [{ name: HTTPS_PORT_NAME, containerPort: CONTAINER_HTTPS_PORT, protocol: "TCP" }] : []),
+                ],
+                readinessProbe: probe(0, 5),
+                livenessProbe: probe(5, 10),
+                resources: {
+                    requests: { cpu: settings.resources.cpuRequest, memory: settings.resources.memoryRequest },
+                    limits: { cpu: settings.resources.cpuLimit, memory: settings.resources.memoryLimit },
+                },
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    runAsUser: NGINX_UID,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                volumeMounts: [
+                    { name: "config", mountPath: CONFIG_MOUNT_PATH, readOnly: true },
+                    ...(tlsEnabled ? [{ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true }] : []),
+                    { name: "tmp", mountPath: "/tmp" },
+                ],
+            },
+        ],
+        volumes: [
+            { name: "config", configMap: { name: configMapName } },
+            ...(tlsEnabled ? [{ name: "tls", secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        ],
+    };
+}
+
+/**
+ * The Deployment. Its name is the component's, as in the tutorial; the ConfigMap and Secret names in the
+ * pod template change whenever their content does, which is what rolls the pods. maxUnavailable 0 keeps
+ * every old pod serving until its replacement is ready, even with one replica.
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
+ */
+export function createWorkload(
+    settings: Settings,
+    configMapName: pulumi.Input<string>,
+    tlsSecretName: pulumi.Input<string> | undefined,
+    parent: pulumi.Resource,
+): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
+        `${settings.name}-deployment`,
+        {
+            metadata: { name: settings.name, namespace: settings.namespace, labels: settings.labels },
+            spec: {
+                replicas: settings.replicas,
+                selector: { matchLabels: settings.selectorLabels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: settings.labels },
+                    spec: podSpec(settings, configMapName, tlsSecretName),
+                },
+            },
+        },
+        // The name is fixed, so a replacement (after a selector change) must delete before it creates.
+        { parent, deleteBeforeReplace: true },
+    );
+}
