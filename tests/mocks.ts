@@ -1,0 +1,187 @@
+// Pulumi mocks that behave like the real providers where the component depends on it: Kubernetes
+// auto-naming, the provider's default namespace, allocated cluster IPs and node ports, load-balancer
+// status, random ids, reads of existing objects. Every registered resource is recorded with its inputs.
+// Anything the component asks for that is not emulated here throws, so a new dependency cannot pass
+// unnoticed.
+//
+// Import this module before the SDK: setMocks must run before @pulumi/pulumi creates resources.
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: any;
+    state: any;
+    id: string;
+}
+
+export interface MockOptions {
+    /** What the cloud reports in status.loadBalancer.ingress[0] for LoadBalancer Services. */
+    loadBalancerIngress?: { ip?: string; hostname?: string };
+    /** Objects that exist in the cluster, by `type` then `namespace/name`, returned by `X.get`. */
+    existing?: { [type: string]: { [id: string]: any } };
+    /** Produces real key/certificate state for tls resources (see tests/harness). */
+    tls?: {
+        privateKey(inputs: any): Record<string, unknown>;
+        selfSignedCert(inputs: any): Record<string, unknown>;
+    };
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Removes the runtime's secret wrappers from recorded inputs, so assertions read plain values. */
+export function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        if (value[SIG_KEY] === SECRET_SIG) {
+            return unwrapSecrets(value.value);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/** True when the runtime handed the mock this value as a secret. */
+export function isSecretInput(value: any): boolean {
+    return !!value && typeof value === "object" && value[SIG_KEY] === SECRET_SIG;
+}
+
+const randomHex = (bytes: number) => crypto.randomBytes(bytes).toString("hex");
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    private nextClusterIP = 10;
+    private nextNodePort = 30000;
+    private options: MockOptions;
+
+    constructor(options: MockOptions = {}) {
+        this.options = options;
+    }
+
+    configure(options: MockOptions): void {
+        this.options = options;
+    }
+
+    reset(): void {
+        this.resources.length = 0;
+    }
+
+    byType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    one(type: string): RecordedResource {
+        const found = this.byType(type);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        const inputs = args.inputs;
+        if (!args.custom) {
+            // Components have no provider: the engine only records them.
+            this.resources.push({ type: args.type, name: args.name, inputs, state: inputs, id: "" });
+            return { id: undefined, state: inputs };
+        }
+        // A read (X.get) comes with the id to read; the object must exist.
+        if (args.id !== undefined && args.id !== "") {
+            const found = this.options.existing?.[args.type]?.[args.id];
+            if (found === undefined) {
+                throw new Error(`mock read: no ${args.type} with id ${args.id}`);
+            }
+            this.resources.push({ type: args.type, name: args.name, inputs, state: found, id: args.id });
+            return { id: args.id, state: found };
+        }
+        const state = this.emulate(args.type, args.name, inputs);
+        const id = state.metadata?.name !== undefined ? `${state.metadata.namespace}/${state.metadata.name}` : `${args.name}-id`;
+        this.resources.push({ type: args.type, name: args.name, inputs, state, id });
+        return { id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        throw new Error(`mock call not implemented: ${args.token} ${JSON.stringify(args.inputs)}`);
+    }
+
+    private emulate(type: string, name: string, inputs: any): any {
+        if (type.startsWith("kubernetes:")) {
+            return this.kubernetes(type, name, inputs);
+        }
+        switch (type) {
+            case "random:index/randomId:RandomId":
+                return { ...inputs, hex: randomHex(inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
+            case "tls:index/privateKey:PrivateKey":
+                return {
+                    ...inputs,
+                    ...(this.options.tls?.privateKey(inputs) ?? {
+                        privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${randomHex(8)}\n-----END PRIVATE KEY-----\n`,
+                        publicKeyPem: "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n",
+                    }),
+                };
+            case "tls:index/selfSignedCert:SelfSignedCert":
+                return {
+                    ...inputs,
+                    ...(this.options.tls?.selfSignedCert(unwrapSecrets(inputs)) ?? {
+                        certPem: `-----BEGIN CERTIFICATE-----\nmock-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
+                    }),
+                };
+            default:
+                throw new Error(`mock resource not implemented: ${type} ${name}`);
+        }
+    }
+
+    /** What the API server and pulumi-kubernetes add to an object on create. */
+    private kubernetes(type: string, name: string, inputs: any): any {
+        const metadata = {
+            ...inputs.metadata,
+            // pulumi-kubernetes auto-names objects without a name: logical name plus a random suffix.
+            name: inputs.metadata?.name ?? `${name}-${randomHex(4)}`,
+            namespace: inputs.metadata?.namespace ?? "default",
+            uid: crypto.randomUUID(),
+        };
+        const state = { ...inputs, metadata };
+        if (type === "kubernetes:core/v1:Service") {
+            const spec = { ...inputs.spec, type: inputs.spec.type ?? "ClusterIP", clusterIP: `10.96.0.${this.nextClusterIP++}` };
+            if (spec.type !== "ClusterIP") {
+                spec.ports = spec.ports.map((port: any) => ({ ...port, nodePort: port.nodePort ?? this.nextNodePort++ }));
+            }
+            state.spec = spec;
+            state.status =
+                spec.type === "LoadBalancer" && this.options.loadBalancerIngress
+                    ? { loadBalancer: { ingress: [this.options.loadBalancerIngress] } }
+                    : { loadBalancer: {} };
+        }
+        return state;
+    }
+}
+
+/** Installs the mocks for this test process and returns them. */
+export function installMocks(options: MockOptions = {}): RecordingMocks {
+    const mocks = new RecordingMocks(options);
+    pulumi.runtime.setMocks(mocks, "nginx-service-test", "test", false);
+    return mocks;
+}
+
+/** Resolves an Output in a test (mocks resolve everything, preview is off). */
+export function resolve<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
+    return new Promise((ok) => pulumi.output(output).apply((value) => ok(value as T)));
+}
+
+/**
+ * Waits until every registration started so far has reached the mocks. Uses the runtime's own RPC
+ * tracker (what `pulumi up` awaits before exiting): resources whose outputs nobody reads, like the
+ * Deployment, are otherwise still in flight when a test looks.
+ */
+export async function settle(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    if (typeof settings.waitForRPCs !== "function") {
+        throw new Error("@pulumi/pulumi/runtime/settings.waitForRPCs is gone: update tests/mocks.ts");
+    }
+    await settings.waitForRPCs();
+}
