@@ -44,9 +44,10 @@ export class NginxService extends pulumi.ComponentResource {
     public readonly tlsSecretName: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: NginxServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        super("nginx-service:index:NginxService", name, args, opts);
-        // Validation throws here, before any child exists; every default is applied in this one call.
+        // Validation throws before super(), so a bad argument registers nothing, not even the component;
+        // every default is applied in this one call.
         const settings = resolveSettings(name, args);
+        super("nginx-service:index:NginxService", name, args, opts);
 
         const tls = createTls(settings, this);
         const config = createConfig(settings, this);

@@ -22,6 +22,8 @@ export const INTERNAL_LB_ANNOTATIONS: { [cloud in Cloud]: { [key: string]: strin
 
 /** Tells pulumi-kubernetes not to wait for the Service (endpoints, load-balancer address). */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+/** How long pulumi-kubernetes waits for the Service to become ready, in seconds. */
+export const TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
 
 /** The Service's annotations: the user's, then the internal-LB ones, then loadBalancer.annotations. */
 export function serviceAnnotations(settings: Settings): { [key: string]: string } {
@@ -32,8 +34,10 @@ export function serviceAnnotations(settings: Settings): { [key: string]: string 
         ...(isLb && lb.internal && lb.cloud !== undefined ? INTERNAL_LB_ANNOTATIONS[lb.cloud] : {}),
         ...(isLb ? lb.annotations : {}),
         // Without a load-balancer implementation (kind, minikube) the address never comes, and
-        // pulumi-kubernetes would wait timeoutSeconds for it.
+        // pulumi-kubernetes would wait timeoutSeconds for it. Annotations rather than customTimeouts:
+        // they are visible in the preview diff and on the object, where a reviewer looks.
         ...(isLb && !lb.awaitAddress ? { [SKIP_AWAIT_ANNOTATION]: "true" } : {}),
+        ...(isLb && lb.awaitAddress ? { [TIMEOUT_ANNOTATION]: String(lb.timeoutSeconds) } : {}),
     };
 }
 
@@ -71,7 +75,6 @@ export function servicePorts(settings: Settings): k8s.types.input.core.v1.Servic
 export function createService(settings: Settings, parent: pulumi.Resource): k8s.core.v1.Service {
     const lb = settings.loadBalancer;
     const isLb = settings.serviceType === ServiceType.LoadBalancer;
-    const timeout = `${lb.timeoutSeconds}s`;
     return new k8s.core.v1.Service(
         `${settings.name}-service`,
         {
@@ -94,7 +97,6 @@ export function createService(settings: Settings, parent: pulumi.Resource): k8s.
             parent,
             // The name is fixed, so a replacement (say, of an immutable loadBalancerClass) must delete first.
             deleteBeforeReplace: true,
-            ...(isLb ? { customTimeouts: { create: timeout, update: timeout } } : {}),
         },
     );
 }

@@ -74,8 +74,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return this.resources.filter((r) => r.type === type);
     }
 
-    one(type: string): RecordedResource {
-        const found = this.byType(type);
+    /** The component named `name` and its children (whose names all start with `name-`). */
+    ofComponent(name: string): RecordedResource[] {
+        return this.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+    }
+
+    /** The one resource of `type`, among those of component `name` when given. */
+    one(type: string, name?: string): RecordedResource {
+        const found = (name === undefined ? this.resources : this.ofComponent(name)).filter((r) => r.type === type);
         if (found.length !== 1) {
             throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
         }

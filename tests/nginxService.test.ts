@@ -1,0 +1,325 @@
+// The component end to end on mocks: each tutorial scenario, the resources it registers with their
+// inputs, the outputs, selector uniqueness and secrecy.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, isSecretInput, resolve, settle, unwrapSecrets } from "./mocks";
+
+const mocks = installMocks();
+
+import { NginxService, ServiceType } from "../sdk";
+
+const T = {
+    component: "nginx-service:index:NginxService",
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    key: "tls:index/privateKey:PrivateKey",
+    cert: "tls:index/selfSignedCert:SelfSignedCert",
+    rotation: "random:index/randomId:RandomId",
+};
+
+/**
+ * Runs a program on the mocks in a child process, as the Pulumi language host would: an error raised
+ * while resources register fails the program (exit 3 here) with its message on stderr. In this process
+ * such an error would be an unhandled rejection that the test runner pins on whichever test is running.
+ */
+function runProgram(body: string) {
+    const script = `
+        const pulumi = require("@pulumi/pulumi");
+        const { installMocks } = require(${JSON.stringify(path.join(__dirname, "mocks.js"))});
+        const mocks = installMocks();
+        const { NginxService } = require(${JSON.stringify(path.join(__dirname, "..", "sdk"))});
+        process.on("unhandledRejection", (e) => { console.error(e && e.message); process.exitCode = 3; });
+        ${body}
+    `;
+    return spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: path.join(__dirname, "..", ".."), timeout: 60_000 });
+}
+
+async function outputsOf(c: NginxService) {
+    const [serviceName, namespace, clusterIP, clusterDnsName, loadBalancerIP, loadBalancerHostname, nodePorts, urls, certificatePem, tlsSecretName] =
+        await Promise.all([
+            resolve(c.serviceName),
+            resolve(c.namespace),
+            resolve(c.clusterIP),
+            resolve(c.clusterDnsName),
+            resolve(c.loadBalancerIP),
+            resolve(c.loadBalancerHostname),
+            resolve(c.nodePorts),
+            resolve(c.urls),
+            resolve(c.certificatePem),
+            resolve(c.tlsSecretName),
+        ]);
+    await settle();
+    return { serviceName, namespace, clusterIP, clusterDnsName, loadBalancerIP, loadBalancerHostname, nodePorts, urls, certificatePem, tlsSecretName };
+}
+
+describe("ClusterIP scenario (the tutorial's first Service)", () => {
+    test("registers key, certificate, Secret, ConfigMap, Deployment and Service, all children of the component", async () => {
+        const c = new NginxService("web-a");
+        const out = await outputsOf(c);
+        const recorded = mocks.ofComponent("web-a");
+        assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).sort());
+        // Logical names derive from the component's, so two instances never collide.
+        assert.deepEqual(recorded.map((r) => r.name).sort(), [
+            "web-a",
+            "web-a-config",
+            "web-a-deployment",
+            "web-a-service",
+            "web-a-tls",
+            "web-a-tls-cert",
+            "web-a-tls-key",
+            "web-a-tls-rotation",
+        ]);
+
+        const svc = mocks.one(T.service, "web-a").inputs;
+        assert.equal(svc.metadata.name, "web-a");
+        assert.equal(svc.metadata.namespace, undefined, "namespace left to the provider when not given");
+        assert.equal(svc.spec.type, "ClusterIP");
+        assert.deepEqual(svc.spec.ports, [
+            { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+            { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+        ]);
+
+        assert.equal(out.serviceName, "web-a");
+        assert.equal(out.namespace, "default");
+        assert.match(out.clusterIP, /^10\.96\.0\.\d+$/);
+        assert.equal(out.clusterIP, mocks.one(T.service, "web-a").state.spec.clusterIP);
+        assert.equal(out.clusterDnsName, "web-a.default.svc.cluster.local");
+        assert.equal(out.loadBalancerIP, undefined);
+        assert.equal(out.loadBalancerHostname, undefined);
+        assert.equal(out.nodePorts, undefined);
+        assert.deepEqual(out.urls, ["https://web-a.default.svc.cluster.local", "http://web-a.default.svc.cluster.local"]);
+        assert.equal(out.certificatePem, mocks.one(T.cert, "web-a").state.certPem);
+        assert.equal(out.tlsSecretName, mocks.one(T.secret, "web-a").state.metadata.name);
+        assert.match(out.tlsSecretName!, /^web-a-tls-[0-9a-f]{8}$/, "the Secret is auto-named");
+    });
+
+    test("an explicit namespace reaches every object, the certificate names and the outputs", async () => {
+        const c = new NginxService("web-ns", { namespace: "shop" });
+        const out = await outputsOf(c);
+        for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
+            assert.equal(mocks.one(type, "web-ns").inputs.metadata.namespace, "shop", type);
+        }
+        assert.deepEqual(mocks.one(T.cert, "web-ns").inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
+        assert.equal(out.clusterDnsName, "web-ns.shop.svc.cluster.local");
+        assert.equal(out.namespace, "shop");
+    });
+});
+
+describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)", () => {
+    test("ports, node ports and replicas", async () => {
+        const c = new NginxService("my-nginx", { serviceType: ServiceType.NodePort, httpPort: 8080, replicas: 1 });
+        const out = await outputsOf(c);
+        const svc = mocks.one(T.service, "my-nginx");
+        assert.equal(svc.inputs.spec.type, "NodePort");
+        assert.deepEqual(
+            svc.inputs.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.nodePort]),
+            [
+                ["http", 8080, "http", undefined],
+                ["https", 443, "https", undefined],
+            ],
+        );
+        assert.equal(mocks.one(T.deployment, "my-nginx").inputs.spec.replicas, 1);
+        // Allocated by the (emulated) API server, read back from the Service's state.
+        const allocated = svc.state.spec.ports.map((p: any) => p.nodePort);
+        assert.deepEqual(out.nodePorts, { http: allocated[0], https: allocated[1] });
+        assert.deepEqual(out.urls, ["https://my-nginx.default.svc.cluster.local", "http://my-nginx.default.svc.cluster.local:8080"]);
+    });
+
+    test("fixed node ports are requested as given", async () => {
+        const c = new NginxService("np-fixed", { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } });
+        const out = await outputsOf(c);
+        const ports = mocks.one(T.service, "np-fixed").inputs.spec.ports;
+        assert.deepEqual(
+            ports.map((p: any) => p.nodePort),
+            [30080, 30443],
+        );
+        assert.deepEqual(out.nodePorts, { http: 30080, https: 30443 });
+    });
+});
+
+describe("LoadBalancer scenario", () => {
+    test("exports the IP a cloud reports", async () => {
+        mocks.configure({ loadBalancerIngress: { ip: "203.0.113.7" } });
+        try {
+            const c = new NginxService("lb-ip", { serviceType: "LoadBalancer" });
+            const out = await outputsOf(c);
+            assert.equal(out.loadBalancerIP, "203.0.113.7");
+            assert.equal(out.loadBalancerHostname, undefined);
+            assert.deepEqual(out.urls, [
+                "https://lb-ip.default.svc.cluster.local",
+                "http://lb-ip.default.svc.cluster.local",
+                "https://203.0.113.7",
+                "http://203.0.113.7",
+            ]);
+            assert.ok(out.nodePorts?.http !== undefined && out.nodePorts.https !== undefined, "a LoadBalancer Service has node ports too");
+        } finally {
+            mocks.configure({});
+        }
+    });
+
+    test("exports the hostname a cloud like AWS reports instead of an IP", async () => {
+        mocks.configure({ loadBalancerIngress: { hostname: "abc-123.elb.us-east-1.amazonaws.com" } });
+        try {
+            const c = new NginxService("lb-host", { serviceType: "LoadBalancer", loadBalancer: { cloud: "aws", internal: true } });
+            const out = await outputsOf(c);
+            assert.equal(out.loadBalancerIP, undefined);
+            assert.equal(out.loadBalancerHostname, "abc-123.elb.us-east-1.amazonaws.com");
+            assert.ok(out.urls.includes("https://abc-123.elb.us-east-1.amazonaws.com"));
+            const annotations = mocks.one(T.service, "lb-host").inputs.metadata.annotations;
+            assert.equal(annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        } finally {
+            mocks.configure({});
+        }
+    });
+
+    test("before the cloud reports an address there are no external URLs and no address outputs", async () => {
+        const c = new NginxService("lb-pending", { serviceType: "LoadBalancer", loadBalancer: { awaitAddress: false } });
+        const out = await outputsOf(c);
+        assert.equal(out.loadBalancerIP, undefined);
+        assert.equal(out.loadBalancerHostname, undefined);
+        assert.deepEqual(out.urls, ["https://lb-pending.default.svc.cluster.local", "http://lb-pending.default.svc.cluster.local"]);
+        assert.equal(mocks.one(T.service, "lb-pending").inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+    });
+});
+
+describe("TLS disabled", () => {
+    test("no key, certificate or Secret; HTTP only; TLS outputs undefined", async () => {
+        const c = new NginxService("plain", { tls: { enabled: false } });
+        const out = await outputsOf(c);
+        const types = mocks.ofComponent("plain").map((r) => r.type);
+        for (const absent of [T.key, T.cert, T.secret, T.rotation]) {
+            assert.ok(!types.includes(absent), `${absent} must not be registered`);
+        }
+        assert.deepEqual(
+            mocks.one(T.service, "plain").inputs.spec.ports.map((p: any) => p.name),
+            ["http"],
+        );
+        const pod = mocks.one(T.deployment, "plain").inputs.spec.template.spec;
+        assert.deepEqual(
+            pod.volumes.map((v: any) => v.name),
+            ["config", "tmp"],
+        );
+        assert.equal(out.certificatePem, undefined);
+        assert.equal(out.tlsSecretName, undefined);
+        assert.deepEqual(out.urls, ["http://plain.default.svc.cluster.local"]);
+    });
+});
+
+describe("existing TLS Secret", () => {
+    test("generates nothing, mounts the Secret and exports its certificate", async () => {
+        const pem = "-----BEGIN CERTIFICATE-----\nissued-by-cert-manager\n-----END CERTIFICATE-----\n";
+        mocks.configure({
+            existing: {
+                [T.secret]: {
+                    "default/web-cert": {
+                        metadata: { name: "web-cert", namespace: "default" },
+                        type: "kubernetes.io/tls",
+                        data: { "tls.crt": Buffer.from(pem).toString("base64"), "tls.key": Buffer.from("k").toString("base64") },
+                    },
+                },
+            },
+        });
+        try {
+            const c = new NginxService("byo", { tls: { existingSecretName: "web-cert" } });
+            const out = await outputsOf(c);
+            const types = mocks.ofComponent("byo").map((r) => r.type);
+            for (const absent of [T.key, T.cert, T.rotation]) {
+                assert.ok(!types.includes(absent), `${absent} must not be registered`);
+            }
+            assert.equal(mocks.byType(T.secret).filter((r) => r.name.startsWith("byo")).length, 1, "only the read");
+            const tlsVolume = mocks.one(T.deployment, "byo").inputs.spec.template.spec.volumes.find((v: any) => v.name === "tls");
+            assert.equal(tlsVolume.secret.secretName, "web-cert");
+            assert.equal(out.certificatePem, pem);
+            assert.equal(out.tlsSecretName, "web-cert");
+        } finally {
+            mocks.configure({});
+        }
+    });
+
+    test("a Secret of another type fails the program naming the field and the value", () => {
+        const result = runProgram(`
+            mocks.configure({ existing: { "${T.secret}": { "default/opaque": { metadata: { name: "opaque" }, type: "Opaque", data: { password: "eA==" } } } } });
+            new NginxService("byo-bad", { tls: { existingSecretName: "opaque" } });
+        `);
+        assert.equal(result.status, 3, result.stderr);
+        assert.match(result.stderr, /tls\.existingSecretName "opaque" must name a kubernetes.io\/tls Secret with tls.crt and tls.key, found type "Opaque"/);
+    });
+});
+
+describe("selectors", () => {
+    test("two instances in one namespace never select each other's pods", async () => {
+        const a = new NginxService("twin-a", { namespace: "team" });
+        const b = new NginxService("twin-b", { namespace: "team" });
+        await Promise.all([outputsOf(a), outputsOf(b)]);
+        const selectorOf = (n: string) => mocks.one(T.service, n).inputs.spec.selector;
+        const podLabelsOf = (n: string) => mocks.one(T.deployment, n).inputs.spec.template.metadata.labels;
+        const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+            Object.entries(selector).every(([k, v]) => labels[k] === v);
+        assert.ok(matches(selectorOf("twin-a"), podLabelsOf("twin-a")));
+        assert.ok(matches(selectorOf("twin-b"), podLabelsOf("twin-b")));
+        assert.ok(!matches(selectorOf("twin-a"), podLabelsOf("twin-b")), "a selects b's pods");
+        assert.ok(!matches(selectorOf("twin-b"), podLabelsOf("twin-a")), "b selects a's pods");
+        // The Deployment's selector is the Service's: derived once from the pod labels.
+        assert.deepEqual(mocks.one(T.deployment, "twin-a").inputs.spec.selector.matchLabels, selectorOf("twin-a"));
+    });
+
+    test("user labels reach every object and the pods but stay out of the immutable selector", async () => {
+        const c = new NginxService("labelled", { labels: { team: "payments" } });
+        await outputsOf(c);
+        for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
+            assert.equal(mocks.one(type, "labelled").inputs.metadata.labels.team, "payments", type);
+        }
+        assert.equal(mocks.one(T.deployment, "labelled").inputs.spec.template.metadata.labels.team, "payments");
+        assert.equal(mocks.one(T.service, "labelled").inputs.spec.selector.team, undefined);
+    });
+});
+
+describe("secrecy", () => {
+    test("the Secret's data and the key given to the certificate are secrets; the certificate is not", async () => {
+        const c = new NginxService("secretive");
+        await outputsOf(c);
+        assert.ok(isSecretInput(mocks.one(T.secret, "secretive").inputs.data), "Secret data must reach the engine as a secret");
+        assert.ok(isSecretInput(mocks.one(T.cert, "secretive").inputs.privateKeyPem), "the key must reach the engine as a secret");
+        assert.equal(await pulumi.isSecret(c.certificatePem), false, "the certificate is public");
+        const data = unwrapSecrets(mocks.one(T.secret, "secretive").inputs.data);
+        const keyPem = mocks.one(T.key, "secretive").state.privateKeyPem;
+        assert.equal(Buffer.from(data["tls.key"], "base64").toString(), keyPem);
+        assert.equal(Buffer.from(data["tls.crt"], "base64").toString(), mocks.one(T.cert, "secretive").state.certPem);
+    });
+});
+
+describe("rotation", () => {
+    test("rotationTrigger is carried by the random keepers, which drive the key's replacement", async () => {
+        const c = new NginxService("rotating", { tls: { rotationTrigger: "2026-q4" } });
+        await outputsOf(c);
+        assert.deepEqual(mocks.one(T.rotation, "rotating").inputs.keepers, { rotationTrigger: "2026-q4" });
+        const plain = new NginxService("unrotated");
+        await outputsOf(plain);
+        assert.deepEqual(mocks.one(T.rotation, "unrotated").inputs.keepers, {});
+    });
+});
+
+describe("validation happens before anything is registered", () => {
+    test("a bad argument throws and registers nothing", async () => {
+        assert.throws(() => new NginxService("bad-one", { replicas: -1 }), /replicas must be a whole number >= 0, got -1/);
+        await settle();
+        assert.deepEqual(mocks.ofComponent("bad-one"), []);
+    });
+
+    test("an Output that resolves to a bad value fails the program with the same message, and the Deployment is never registered", () => {
+        const result = runProgram(`
+            new NginxService("late-bad", { replicas: pulumi.output(1.5) });
+            process.on("exit", () => console.log(JSON.stringify(mocks.ofComponent("late-bad").map((r) => r.type))));
+        `);
+        assert.equal(result.status, 3, result.stderr);
+        assert.match(result.stderr, /replicas must be a whole number >= 0, got 1.5/);
+        const registered: string[] = JSON.parse(result.stdout.trim().split("\n").pop()!);
+        assert.ok(registered.includes(T.component));
+        assert.ok(!registered.includes(T.deployment), registered.join(", "));
+    });
+});
