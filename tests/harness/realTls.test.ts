@@ -1,0 +1,139 @@
+// The real key/certificate generator the data-plane tests rely on: if it ignored an input, those tests
+// would prove less than they claim, so each input is read back from the certificate openssl issued.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import { describe, it } from "node:test";
+import { certificateExtensions, generatePrivateKey, issueSelfSignedCert, OPENSSL } from "./realTls";
+
+/** openssl's own reading of some extensions, so the test does not trust Node's parser alone. */
+function opensslExtensions(certPem: string, names: string): string {
+    return execFileSync(OPENSSL, ["x509", "-noout", "-ext", names], { input: certPem, encoding: "utf8" });
+}
+
+const SERVER_USES = ["server_auth", "key_encipherment", "digital_signature"];
+
+describe("generatePrivateKey", () => {
+    it("makes an RSA key of the requested size, PKCS#1 like the provider, with matching PKCS#8 and public PEMs", () => {
+        const state = generatePrivateKey({ algorithm: "RSA", rsaBits: 3072 });
+        assert.match(state.privateKeyPem, /^-----BEGIN RSA PRIVATE KEY-----\n/);
+        assert.match(state.privateKeyPemPkcs8, /^-----BEGIN PRIVATE KEY-----\n/);
+        const key = crypto.createPrivateKey(state.privateKeyPem);
+        assert.equal(key.asymmetricKeyType, "rsa");
+        assert.equal(key.asymmetricKeyDetails?.modulusLength, 3072);
+        assert.equal(key.asymmetricKeyDetails?.publicExponent, 65537n);
+        const fromPkcs8 = crypto.createPublicKey(state.privateKeyPemPkcs8).export({ type: "spki", format: "pem" });
+        assert.equal(fromPkcs8, state.publicKeyPem);
+        assert.equal(crypto.createPublicKey(key).export({ type: "spki", format: "pem" }), state.publicKeyPem);
+    });
+
+    it("defaults RSA to 2048 bits, as the provider does", () => {
+        const key = crypto.createPrivateKey(generatePrivateKey({ algorithm: "RSA" }).privateKeyPem);
+        assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
+    });
+
+    it("makes an ECDSA key on the requested curve, SEC 1 like the provider, P224 by default", () => {
+        const p256 = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+        assert.match(p256.privateKeyPem, /^-----BEGIN EC PRIVATE KEY-----\n/);
+        assert.equal(crypto.createPrivateKey(p256.privateKeyPem).asymmetricKeyDetails?.namedCurve, "prime256v1");
+        assert.equal(p256.ecdsaCurve, "P256");
+        const byDefault = generatePrivateKey({ algorithm: "ECDSA" });
+        assert.equal(crypto.createPrivateKey(byDefault.privateKeyPem).asymmetricKeyDetails?.namedCurve, "secp224r1");
+    });
+
+    it("makes a new key every time", () => {
+        assert.notEqual(generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).publicKeyPem, generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).publicKeyPem);
+    });
+
+    it("rejects what the provider rejects", () => {
+        assert.throws(() => generatePrivateKey({ algorithm: "DSA" }), /algorithm "DSA"/);
+        assert.throws(() => generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P257" }), /ecdsaCurve "P257"/);
+    });
+});
+
+describe("issueSelfSignedCert", () => {
+    for (const keyInputs of [{ algorithm: "RSA", rsaBits: 2048 }, { algorithm: "ECDSA", ecdsaCurve: "P256" }]) {
+        it(`issues a ${keyInputs.algorithm} certificate with the subject, SANs, validity and uses it was given`, () => {
+            const key = generatePrivateKey(keyInputs);
+            const now = new Date("2030-01-02T03:04:05.678Z");
+            const state = issueSelfSignedCert(
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName: "my-nginx", organization: "Example/Org" },
+                    dnsNames: ["my-nginx", "my-nginx.default.svc.cluster.local"],
+                    ipAddresses: ["10.0.0.7", "::1"],
+                    validityPeriodHours: 30,
+                    earlyRenewalHours: 2,
+                    allowedUses: SERVER_USES,
+                },
+                now,
+            );
+            const cert = new crypto.X509Certificate(state.certPem);
+            assert.equal(cert.subject, "O=Example/Org\nCN=my-nginx");
+            assert.equal(cert.issuer, cert.subject, "self-signed: issuer is the subject");
+            assert.equal(cert.subjectAltName, "DNS:my-nginx, DNS:my-nginx.default.svc.cluster.local, IP Address:10.0.0.7, IP Address:0:0:0:0:0:0:0:1");
+            assert.equal(cert.checkHost("my-nginx.default.svc.cluster.local"), "my-nginx.default.svc.cluster.local");
+            assert.equal(cert.checkHost("other"), undefined);
+            assert.equal(cert.checkIP("10.0.0.7"), "10.0.0.7");
+            assert.equal(cert.checkIP("10.0.0.8"), undefined);
+            // Start truncated to the second, end exactly validityPeriodHours later, as the provider does.
+            assert.equal(new Date(cert.validFrom).toISOString(), "2030-01-02T03:04:05.000Z");
+            assert.equal(new Date(cert.validTo).toISOString(), "2030-01-03T09:04:05.000Z");
+            assert.equal(state.validityStartTime, "2030-01-02T03:04:05Z");
+            assert.equal(state.validityEndTime, "2030-01-03T09:04:05Z");
+            assert.equal(state.readyForRenewal, false);
+            assert.equal(state.keyAlgorithm, keyInputs.algorithm);
+            assert.equal(cert.ca, false);
+            assert.ok(cert.checkPrivateKey(crypto.createPrivateKey(key.privateKeyPem)), "the certificate carries the key's public half");
+            assert.ok(cert.verify(crypto.createPublicKey(key.publicKeyPem)), "signed by its own key");
+            assert.deepEqual(cert.keyUsage, ["1.3.6.1.5.5.7.3.1"], "extended key usage: serverAuth only");
+            const extensions = opensslExtensions(state.certPem, "keyUsage,extendedKeyUsage,basicConstraints");
+            assert.match(extensions, /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+            assert.match(extensions, /X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
+            assert.match(extensions, /X509v3 Basic Constraints: critical\n\s+CA:FALSE\n/);
+        });
+    }
+
+    it("gives each certificate a random positive serial", () => {
+        const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
+        const issue = () => new crypto.X509Certificate(issueSelfSignedCert({ privateKeyPem: key, subject: { commonName: "x" }, validityPeriodHours: 1 }).certPem);
+        const [a, b] = [issue(), issue()];
+        assert.notEqual(a.serialNumber, b.serialNumber);
+        assert.match(a.serialNumber, /^01[0-9A-F]{30}$/);
+    });
+
+    it("reports readyForRenewal once inside earlyRenewalHours of the end", () => {
+        const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
+        const state = issueSelfSignedCert({ privateKeyPem: key, subject: { commonName: "x" }, validityPeriodHours: 5, earlyRenewalHours: 5 });
+        assert.equal(state.readyForRenewal, true);
+    });
+
+    it("maps every key usage and extended key usage, and a CA certificate's constraints", () => {
+        const lines = certificateExtensions({
+            allowedUses: ["cert_signing", "crl_signing", "content_commitment", "client_auth", "ocsp_signing"],
+            isCaCertificate: true,
+            maxPathLength: 1,
+            setSubjectKeyId: true,
+        });
+        assert.deepEqual(lines, [
+            "keyUsage = critical, keyCertSign, cRLSign, nonRepudiation",
+            "extendedKeyUsage = clientAuth, OCSPSigning",
+            "basicConstraints = critical, CA:TRUE, pathlen:1",
+            "subjectKeyIdentifier = hash",
+        ]);
+        const key = generatePrivateKey({ algorithm: "RSA" }).privateKeyPem;
+        const cert = new crypto.X509Certificate(
+            issueSelfSignedCert({ privateKeyPem: key, subject: { commonName: "ca" }, validityPeriodHours: 1, allowedUses: ["cert_signing"], isCaCertificate: true }).certPem,
+        );
+        assert.equal(cert.ca, true);
+    });
+
+    it("refuses a use the provider does not know instead of issuing a certificate without it", () => {
+        assert.throws(() => certificateExtensions({ allowedUses: ["serverAuth"] }), /allowedUses entry "serverAuth"/);
+    });
+
+    it("fails without a usable private key", () => {
+        assert.throws(() => issueSelfSignedCert({ privateKeyPem: "not a key", validityPeriodHours: 1 }));
+        assert.throws(() => issueSelfSignedCert({ validityPeriodHours: 1 }), /needs privateKeyPem/);
+    });
+});
