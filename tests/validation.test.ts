@@ -1,0 +1,129 @@
+// Every argument Kubernetes or nginx would reject is refused up front, with the field and the value in
+// the message. Pure functions: no mocks needed.
+import * as assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { NginxServiceArgs } from "../sdk/args";
+import { checkReplicas, checkWhenKnown, isCidr, NginxServiceArgsError, validateArgs } from "../sdk/validation";
+
+const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
+    ["negative replicas", { replicas: -1 }, /replicas must be a whole number >= 0, got -1/],
+    ["fractional replicas", { replicas: 1.5 }, /replicas must be a whole number >= 0, got 1.5/],
+    ["empty image", { image: "" }, /image must be a non-empty image reference without spaces, got ""/],
+    ["namespace not a label", { namespace: "Prod_1" }, /namespace "Prod_1" must be a DNS-1123 label/],
+    ["httpPort 0", { httpPort: 0 }, /httpPort must be a whole number in 1-65535, got 0/],
+    ["httpsPort too large", { httpsPort: 70000 }, /httpsPort must be a whole number in 1-65535, got 70000/],
+    ["ports equal", { httpPort: 8443, httpsPort: 8443 }, /httpPort and httpsPort must differ, both are 8443/],
+    ["default ports made equal", { httpPort: 443 }, /httpPort and httpsPort must differ, both are 443/],
+    ["node ports for ClusterIP", { nodePorts: { http: 30080 } }, /nodePorts \(\{"http":30080\}\) needs serviceType NodePort or LoadBalancer, got serviceType "ClusterIP"/],
+    ["node port below range", { serviceType: "NodePort", nodePorts: { http: 8080 } }, /nodePorts.http must be a whole number in 30000-32767, got 8080/],
+    ["node port above range", { serviceType: "NodePort", nodePorts: { https: 32768 } }, /nodePorts.https must be a whole number in 30000-32767, got 32768/],
+    ["node ports equal", { serviceType: "NodePort", nodePorts: { http: 30001, https: 30001 } }, /nodePorts.http and nodePorts.https must differ, both are 30001/],
+    ["loadBalancer without LoadBalancer", { serviceType: "NodePort", loadBalancer: { internal: true, cloud: "aws" } }, /loadBalancer.internal, loadBalancer.cloud needs serviceType LoadBalancer, got serviceType "NodePort"/],
+    ["empty loadBalancer without LoadBalancer", { loadBalancer: {} }, /loadBalancer needs serviceType LoadBalancer, got serviceType "ClusterIP"/],
+    ["bad service type", { serviceType: "External" as any }, /serviceType must be one of "ClusterIP", "NodePort", "LoadBalancer", got "External"/],
+    ["early renewal >= validity", { tls: { validityHours: 24, earlyRenewalHours: 24 } }, /tls.earlyRenewalHours \(24\) must be less than tls.validityHours \(24\)/],
+    ["default early renewal >= short validity", { tls: { validityHours: 100 } }, /tls.earlyRenewalHours \(720\) must be less than tls.validityHours \(100\)/],
+    ["validity not positive", { tls: { validityHours: 0 } }, /tls.validityHours must be a whole number > 0, got 0/],
+    ["IP that does not parse", { tls: { ipAddresses: ["10.0.0.300"] } }, /tls.ipAddresses entry "10.0.0.300" is not an IP address/],
+    ["DNS name that does not parse", { tls: { dnsNames: ["bad name.example"] } }, /tls.dnsNames entry "bad name.example" is not a valid DNS name/],
+    ["CIDR that does not parse", { serviceType: "LoadBalancer", loadBalancer: { sourceRanges: ["10.0.0.0/33"] } }, /loadBalancer.sourceRanges entry "10.0.0.0\/33" is not a CIDR/],
+    ["CIDR without prefix", { serviceType: "LoadBalancer", loadBalancer: { sourceRanges: ["10.0.0.0"] } }, /loadBalancer.sourceRanges entry "10.0.0.0" is not a CIDR/],
+    ["TLS off with TLS fields", { tls: { enabled: false, dnsNames: ["a.example"], keyAlgorithm: "ECDSA" } }, /tls.enabled is false but tls.dnsNames, tls.keyAlgorithm are set/],
+    ["TLS off with httpsPort", { httpsPort: 8443, tls: { enabled: false } }, /httpsPort \(8443\) is set but tls.enabled is false/],
+    ["TLS off with redirect", { redirectHttpToHttps: true, tls: { enabled: false } }, /redirectHttpToHttps is true but tls.enabled is false/],
+    ["existing secret with generator fields", { tls: { existingSecretName: "web", commonName: "x" } }, /tls.existingSecretName is set, so nothing is generated, but tls.commonName is set too/],
+    ["bad key algorithm", { tls: { keyAlgorithm: "DSA" as any } }, /tls.keyAlgorithm must be one of "RSA", "ECDSA", got "DSA"/],
+    ["internal without cloud", { serviceType: "LoadBalancer", loadBalancer: { internal: true } }, /loadBalancer.internal is true but loadBalancer.cloud is not set/],
+    ["internal on tencent without subnet", { serviceType: "LoadBalancer", loadBalancer: { internal: true, cloud: "tencent" } }, /cloud "tencent" needs the subnet: set loadBalancer.annotations\["service.kubernetes.io\/qcloud-loadbalancer-internal-subnetid"\]/],
+    ["bad cloud", { serviceType: "LoadBalancer", loadBalancer: { cloud: "ibm" as any } }, /loadBalancer.cloud must be one of "aws", "gcp", "azure", "tencent", got "ibm"/],
+    ["bad traffic policy", { serviceType: "LoadBalancer", loadBalancer: { externalTrafficPolicy: "Nearest" as any } }, /loadBalancer.externalTrafficPolicy must be one of "Cluster", "Local", got "Nearest"/],
+    ["timeout not positive", { serviceType: "LoadBalancer", loadBalancer: { timeoutSeconds: -5 } }, /loadBalancer.timeoutSeconds must be a whole number > 0, got -5/],
+    ["bad quantity", { resources: { memoryLimit: "lots" } }, /resources.memoryLimit "lots" is not a Kubernetes quantity/],
+    ["selector label overridden", { labels: { "app.kubernetes.io/instance": "other" } }, /labels\["app.kubernetes.io\/instance"\] \("other"\) is set by the component for the selector and cannot be overridden/],
+    ["bad label value", { labels: { team: "pay ments" } }, /labels\["team"\] value "pay ments" is not a valid label value/],
+    ["bad annotation key", { serviceAnnotations: { "bad key": "x" } }, /serviceAnnotations key "bad key" is not a valid Kubernetes key/],
+    ["bad cluster domain", { clusterDomain: "-cluster" }, /clusterDomain "-cluster" is not a valid DNS domain/],
+];
+
+describe("validateArgs refuses bad input, naming the field and the value", () => {
+    for (const [what, args, message] of invalid) {
+        test(what, () => {
+            assert.throws(
+                () => validateArgs("my-nginx", args),
+                (error: unknown) => {
+                    assert.ok(error instanceof NginxServiceArgsError, `not an NginxServiceArgsError: ${error}`);
+                    assert.match(error.message, message);
+                    assert.match(error.message, /^NginxService "my-nginx" has invalid arguments:/);
+                    return true;
+                },
+            );
+        });
+    }
+
+    test("a name that is not a DNS label", () => {
+        for (const name of ["My-Nginx", "1nginx", "nginx-", "a".repeat(64), "my_nginx"]) {
+            assert.throws(() => validateArgs(name, {}), new RegExp(`name "${name}" must be a DNS-1035 label`));
+        }
+    });
+
+    test("every problem is reported at once", () => {
+        assert.throws(
+            () => validateArgs("my-nginx", { replicas: -2, httpPort: 0, tls: { ipAddresses: ["x"] } }),
+            (error: unknown) => {
+                assert.ok(error instanceof NginxServiceArgsError);
+                assert.equal(error.problems.length, 3, error.problems.join("\n"));
+                return true;
+            },
+        );
+    });
+});
+
+describe("validateArgs accepts what Kubernetes accepts", () => {
+    const valid: [string, NginxServiceArgs][] = [
+        ["nothing", {}],
+        ["zero replicas (scaled to zero)", { replicas: 0 }],
+        ["the tutorial's NodePort", { serviceType: "NodePort", httpPort: 8080, replicas: 1, nodePorts: { http: 30000, https: 32767 } }],
+        ["TLS off with plain HTTP", { tls: { enabled: false }, httpPort: 8080 }],
+        ["TLS off and https port equal to the default http port", { tls: { enabled: false }, httpPort: 443 }],
+        ["IPv6 addresses and ranges", { serviceType: "LoadBalancer", tls: { ipAddresses: ["::1", "192.0.2.1"] }, loadBalancer: { sourceRanges: ["2001:db8::/32", "0.0.0.0/0"] } }],
+        ["wildcard DNS name", { tls: { dnsNames: ["*.example.com"] } }],
+        ["internal on tencent with its subnet", { serviceType: "LoadBalancer", loadBalancer: { internal: true, cloud: "tencent", annotations: { "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid": "subnet-1" } } }],
+        ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
+    ];
+    for (const [what, args] of valid) {
+        test(what, () => assert.doesNotThrow(() => validateArgs("my-nginx", args)));
+    }
+});
+
+describe("checkWhenKnown", () => {
+    test("checks plain values later only through validateArgs, returning them untouched", () => {
+        assert.equal(checkWhenKnown("c", 3, checkReplicas), 3);
+    });
+
+    test("an Output that resolves to a bad value rejects with the same message as a plain one", async () => {
+        const checked = checkWhenKnown("c", pulumi.output(-1), checkReplicas) as any;
+        // An Output carries its value in several promises; all reject together. The others are
+        // handled here so only the value's rejection is asserted on.
+        for (const sibling of [checked.isKnown, checked.isSecret, checked.allResources?.()]) {
+            sibling?.catch?.(() => undefined);
+        }
+        await assert.rejects(checked.promise(), /NginxService "c" has invalid arguments:\n {2}- replicas must be a whole number >= 0, got -1/);
+    });
+
+    test("a good Output passes through", async () => {
+        const checked = checkWhenKnown("c", pulumi.output(4), checkReplicas) as pulumi.Output<number>;
+        assert.equal(await (checked as any).promise(), 4);
+    });
+});
+
+describe("isCidr", () => {
+    test("parses IPv4 and IPv6 ranges strictly", () => {
+        assert.ok(isCidr("203.0.113.0/24"));
+        assert.ok(isCidr("::/0"));
+        assert.ok(!isCidr("203.0.113.0/"));
+        assert.ok(!isCidr("203.0.113.0/024x"));
+        assert.ok(!isCidr("::/129"));
+        assert.ok(!isCidr("example.com/8"));
+    });
+});
