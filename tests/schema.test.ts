@@ -1,0 +1,111 @@
+// Other languages use the package through the schema Pulumi's component analyzer infers from the
+// TypeScript source. If an arg or output type drifts outside what it accepts, `pulumi package add`
+// breaks for every Python and Go user: this test runs the same analyzer in-process.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { before, describe, test } from "node:test";
+import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+
+const root = path.resolve(__dirname, "..", "..");
+
+describe("the inferred schema", () => {
+    let result: AnalyzeResult;
+    before(() => {
+        const packageJSON = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+        result = new Analyzer(root, packageJSON.name, packageJSON, new Set(["NginxService"])).analyze();
+    });
+
+    test("has the component with every input of the public API", () => {
+        const component = result.components.NginxService;
+        assert.ok(component, `components: ${Object.keys(result.components)}`);
+        assert.deepEqual(Object.keys(component.inputs).sort(), [
+            "clusterDomain",
+            "enableServiceLinks",
+            "httpPort",
+            "httpsPort",
+            "image",
+            "labels",
+            "loadBalancer",
+            "namespace",
+            "nodePorts",
+            "redirectHttpToHttps",
+            "replicas",
+            "resources",
+            "serviceAnnotations",
+            "serviceType",
+            "tls",
+        ]);
+        for (const [name, input] of Object.entries(component.inputs)) {
+            assert.equal(input.optional, true, `${name} must be optional`);
+        }
+        assert.deepEqual(component.inputs.replicas, { ...component.inputs.replicas, type: "number" });
+        assert.equal((component.inputs.serviceType as any).$ref, "#/types/nginx-service:index:ServiceType");
+        assert.equal((component.inputs.labels as any).type, "object");
+        assert.equal((component.inputs.labels as any).additionalProperties.type, "string");
+    });
+
+    test("has every output", () => {
+        const outputs = result.components.NginxService.outputs;
+        assert.deepEqual(Object.keys(outputs).sort(), [
+            "certificatePem",
+            "clusterDnsName",
+            "clusterIP",
+            "loadBalancerHostname",
+            "loadBalancerIP",
+            "namespace",
+            "nodePorts",
+            "serviceName",
+            "tlsSecretName",
+            "urls",
+        ]);
+        assert.equal((outputs.urls as any).type, "array");
+        assert.equal((outputs.nodePorts as any).$ref, "#/types/nginx-service:index:NodePortsOutput");
+        for (const optional of ["loadBalancerIP", "loadBalancerHostname", "nodePorts", "certificatePem", "tlsSecretName"]) {
+            assert.equal(outputs[optional].optional, true, `${optional} is undefined in some scenarios`);
+        }
+    });
+
+    test("turns the named enums into schema enums", () => {
+        const values = (name: string) => result.typeDefinitions[name]?.enum?.map((e) => e.value);
+        assert.deepEqual(values("ServiceType"), ["ClusterIP", "NodePort", "LoadBalancer"]);
+        assert.deepEqual(values("KeyAlgorithm"), ["RSA", "ECDSA"]);
+        assert.deepEqual(values("Cloud"), ["aws", "gcp", "azure", "tencent"]);
+        assert.deepEqual(values("ExternalTrafficPolicy"), ["Cluster", "Local"]);
+    });
+
+    test("has the nested argument types with their fields", () => {
+        const fields = (name: string) => Object.keys(result.typeDefinitions[name]?.properties ?? {}).sort();
+        assert.deepEqual(fields("TlsArgs"), [
+            "commonName",
+            "dnsNames",
+            "earlyRenewalHours",
+            "enabled",
+            "existingSecretName",
+            "ipAddresses",
+            "keyAlgorithm",
+            "rotationTrigger",
+            "validityHours",
+        ]);
+        assert.deepEqual(fields("LoadBalancerArgs"), [
+            "annotations",
+            "awaitAddress",
+            "cloud",
+            "externalTrafficPolicy",
+            "internal",
+            "loadBalancerClass",
+            "sourceRanges",
+            "timeoutSeconds",
+        ]);
+        assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
+        assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
+    });
+
+    test("carries the JSDoc into the schema's descriptions, for every input and output", () => {
+        const component = result.components.NginxService;
+        for (const [name, property] of [...Object.entries(component.inputs), ...Object.entries(component.outputs)]) {
+            assert.ok((property.description ?? "").length > 10, `${name} has no description`);
+        }
+        assert.match(component.inputs.replicas.description ?? "", /Number of nginx pods/);
+    });
+});
