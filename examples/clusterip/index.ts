@@ -1,0 +1,12 @@
+// The tutorial's first Service: two nginx replicas behind a stable cluster IP and DNS name, HTTPS on
+// 443 with a generated certificate, plain HTTP on 80.
+import * as pulumi from "@pulumi/pulumi";
+import { NginxService } from "../../sdk";
+
+const config = new pulumi.Config();
+const nginx = new NginxService("my-nginx", { namespace: config.get("namespace") });
+
+export const clusterIP = nginx.clusterIP;
+export const clusterDnsName = nginx.clusterDnsName;
+export const urls = nginx.urls;
+export const certificatePem = nginx.certificatePem;

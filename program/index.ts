@@ -1,0 +1,34 @@
+// The tutorial "Connecting Applications with Services", end to end: nginx over HTTPS with a generated
+// certificate, exposed as NodePort (its YAML: http on 8080, https on 443, one replica) or, with
+// `pulumi config set serviceType LoadBalancer`, through the cloud's load balancer.
+//
+//   pulumi config set namespace demo            # default: the kube context's namespace
+//   pulumi config set serviceType LoadBalancer  # default: NodePort
+//   pulumi config set awaitAddress false        # kind/minikube: don't wait for an LB address
+//   pulumi config set rotation 2027-01          # new key and certificate, pods roll onto them
+import * as pulumi from "@pulumi/pulumi";
+import { NginxService, ServiceType } from "../sdk";
+
+const config = new pulumi.Config();
+const serviceType = (config.get("serviceType") ?? ServiceType.NodePort) as ServiceType;
+const isLoadBalancer = serviceType === ServiceType.LoadBalancer;
+
+const nginx = new NginxService("my-nginx", {
+    namespace: config.get("namespace"),
+    serviceType,
+    httpPort: 8080,
+    replicas: config.getNumber("replicas") ?? 1,
+    tls: { rotationTrigger: config.get("rotation") },
+    loadBalancer: isLoadBalancer ? { awaitAddress: config.getBoolean("awaitAddress") ?? true } : undefined,
+});
+
+export const serviceName = nginx.serviceName;
+export const namespace = nginx.namespace;
+export const clusterIP = nginx.clusterIP;
+export const clusterDnsName = nginx.clusterDnsName;
+export const nodePorts = nginx.nodePorts;
+export const loadBalancerIP = nginx.loadBalancerIP;
+export const loadBalancerHostname = nginx.loadBalancerHostname;
+export const urls = nginx.urls;
+export const tlsSecretName = nginx.tlsSecretName;
+export const certificatePem = nginx.certificatePem;

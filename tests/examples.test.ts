@@ -1,0 +1,67 @@
+// Every runnable program (the root tutorial program and examples/*) runs on the mocks and exports
+// what its comments promise. tests/e2e runs the same programs with the real engine.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+
+const dist = path.resolve(__dirname, "..");
+
+/** Runs a compiled program under the mocks in its own process and returns its resolved exports. */
+function run(program: string, config: Record<string, string> = {}, ingress?: object) {
+    const script = `
+        const pulumi = require("@pulumi/pulumi");
+        const { installMocks } = require(${JSON.stringify(path.join(dist, "tests", "mocks.js"))});
+        const mocks = installMocks(${JSON.stringify(ingress ? { loadBalancerIngress: ingress } : {})});
+        const exported = require(${JSON.stringify(path.join(dist, program))});
+        pulumi.output(exported).apply((values) => {
+            console.log(JSON.stringify({ values, types: mocks.resources.map((r) => r.type) }));
+        });
+    `;
+    const project = "nginx-service-test";
+    const env = {
+        ...process.env,
+        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v]))),
+    };
+    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env, cwd: path.join(dist, ".."), timeout: 60_000 });
+    assert.equal(result.status, 0, result.stderr);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
+
+describe("programs", () => {
+    test("root program: the tutorial's HTTPS + NodePort by default", () => {
+        const { values, types } = run("program/index.js");
+        assert.equal(values.serviceName, "my-nginx");
+        assert.equal(values.clusterDnsName, "my-nginx.default.svc.cluster.local");
+        assert.ok(Number.isInteger(values.nodePorts.http) && Number.isInteger(values.nodePorts.https));
+        assert.deepEqual(values.urls, ["https://my-nginx.default.svc.cluster.local", "http://my-nginx.default.svc.cluster.local:8080"]);
+        assert.match(values.certificatePem, /BEGIN CERTIFICATE/);
+        assert.ok(types.includes("kubernetes:core/v1:Secret"));
+    });
+
+    test("root program: LoadBalancer by config", () => {
+        const { values } = run("program/index.js", { serviceType: "LoadBalancer", namespace: "demo" }, { ip: "198.51.100.4" });
+        assert.equal(values.loadBalancerIP, "198.51.100.4");
+        assert.equal(values.namespace, "demo");
+        assert.ok(values.urls.includes("https://198.51.100.4"));
+    });
+
+    test("examples/clusterip", () => {
+        const { values } = run("examples/clusterip/index.js");
+        assert.match(values.clusterIP, /^10\.96\./);
+        assert.equal(values.urls[0], "https://my-nginx.default.svc.cluster.local");
+    });
+
+    test("examples/https-nodeport", () => {
+        const { values } = run("examples/https-nodeport/index.js");
+        assert.ok(values.nodePorts.https >= 30000);
+        assert.match(values.tlsSecretName, /^my-nginx-tls-/);
+    });
+
+    test("examples/loadbalancer: an AWS-style hostname", () => {
+        const { values } = run("examples/loadbalancer/index.js", {}, { hostname: "lb-1.elb.example" });
+        assert.equal(values.loadBalancerHostname, "lb-1.elb.example");
+        assert.equal(values.loadBalancerIP, undefined);
+        assert.ok(values.urls.includes("https://lb-1.elb.example"));
+    });
+});
