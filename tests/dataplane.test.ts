@@ -1,0 +1,194 @@
+// The data plane, for real: the component runs under the mocks with a real key and certificate (tests/
+// harness/realTls.ts), its ConfigMap and TLS Secret are laid out where the Deployment mounts them, a
+// real nginx serves them on loopback ports, and it is probed as the tutorial does by hand
+// (`curl --cacert ... https://my-nginx`, `openssl s_client -tls1_1`). nginx must be installed
+// (Debian's `nginx` package); a test that cannot start it fails with nginx's own error output.
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import { describe, test } from "node:test";
+import { installMocks, MockOptions, resolve, settle } from "./mocks";
+import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/realTls";
+
+const mocks = installMocks({ tls: realTls });
+
+import { NginxService, NginxServiceArgs } from "../sdk";
+import { CONFIG_MOUNT_PATH, HEALTH_PATH, HTML_ROOT, TLS_MOUNT_PATH } from "../sdk/config";
+import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
+import { httpGet, httpsGet, keyMatchesCertificate, tlsHandshake, TlsVersion } from "./harness/probe";
+
+const NAME = "my-nginx";
+/** What a client in the cluster may call the Service (namespace default, domain cluster.local). */
+const SERVICE_NAMES = [NAME, `${NAME}.default`, `${NAME}.default.svc`, `${NAME}.default.svc.cluster.local`];
+/** A name nobody put in the certificate. */
+const FOREIGN_NAME = "not-my-nginx.default.svc.cluster.local";
+
+interface Deployed {
+    certificatePem: string;
+    nginx: RunningNginx;
+}
+
+/**
+ * Registers `new NginxService("my-nginx", args)` under the mocks, waits for every registration, and
+ * starts nginx on what the Deployment mounts. Stops nginx when `body` ends, whether it passed or not.
+ */
+async function withDeployed(args: NginxServiceArgs, options: Omit<MockOptions, "tls">, body: (deployed: Deployed) => Promise<void>): Promise<void> {
+    mocks.reset();
+    mocks.configure({ tls: realTls, ...options });
+    const service = new NginxService(NAME, args);
+    const certificatePem = await resolve(service.certificatePem);
+    await settle();
+    assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
+    const nginx = await startNginx({ layout: podLayout(mocks.resources), configDir: CONFIG_MOUNT_PATH, documentRoot: HTML_ROOT });
+    try {
+        await body({ certificatePem: certificatePem!, nginx });
+    } catch (error) {
+        // nginx's view of the failure, next to the assertion.
+        (error as Error).message += `\n--- nginx error log ---\n${nginx.errorLog()}`;
+        throw error;
+    } finally {
+        await nginx.stop();
+    }
+}
+
+async function assertVerificationFails(promise: Promise<unknown>, code: string, what: string): Promise<void> {
+    await assert.rejects(promise, (error: any) => {
+        assert.equal(error.code, code, `${what}: expected ${code}, got ${error.code}: ${error.message}`);
+        return true;
+    });
+}
+
+/** The probes every TLS scenario must pass; `names` are the names the certificate must verify for. */
+async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: string[], redirect?: { location: (host: string, path: string) => string }): Promise<void> {
+    const https = nginx.ports.https;
+    const http = nginx.ports.http;
+    assert.ok(https !== undefined && http !== undefined, `the pod has http and https ports: ${JSON.stringify(nginx.ports)}`);
+
+    // The certificate nginx serves is the one in the Secret and the one the component reports.
+    assert.equal(nginx.read(`${TLS_MOUNT_PATH}/tls.crt`).toString("utf8"), certificatePem, "tls.crt in the Secret is the component's certificatePem");
+    assert.ok(
+        keyMatchesCertificate(nginx.read(`${TLS_MOUNT_PATH}/tls.key`).toString("utf8"), certificatePem),
+        "the private key in the Secret belongs to the certificate",
+    );
+
+    // curl --cacert <certificatePem> https://<name>/ for every name, the certificate as the only CA.
+    for (const servername of names) {
+        const response = await httpsGet({ port: https, ca: certificatePem, servername });
+        assert.equal(response.status, 200, `GET https://${servername}/`);
+        assert.match(response.body, /Welcome to nginx!/, `GET https://${servername}/ serves the document root`);
+        assert.equal(new crypto.X509Certificate(response.peerCertificatePem).fingerprint256, new crypto.X509Certificate(certificatePem).fingerprint256, "the served certificate");
+        const health = await httpsGet({ port: https, ca: certificatePem, servername, path: HEALTH_PATH });
+        assert.equal(health.status, 200, `GET https://${servername}${HEALTH_PATH}`);
+        assert.equal(health.body, "ok\n");
+    }
+    await assertVerificationFails(httpsGet({ port: https, ca: certificatePem, servername: FOREIGN_NAME }), "ERR_TLS_CERT_ALTNAME_INVALID", `a name not in the certificate (${FOREIGN_NAME})`);
+    // Control: the 200s above come from trusting certificatePem, not from any other trust store.
+    const stranger = issueSelfSignedCert({
+        privateKeyPem: generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem,
+        subject: { commonName: NAME },
+        dnsNames: SERVICE_NAMES,
+        validityPeriodHours: 1,
+        allowedUses: ["server_auth", "digital_signature"],
+    }).certPem;
+    await assertVerificationFails(httpsGet({ port: https, ca: stranger, servername: NAME }), "DEPTH_ZERO_SELF_SIGNED_CERT", "another certificate as the CA");
+
+    // Plain HTTP: the content, or a permanent redirect that keeps the path and query; /healthz always.
+    for (const host of [NAME, `${NAME}.default.svc.cluster.local`]) {
+        const response = await httpGet({ port: http, host, path: "/some/page?x=1" });
+        if (redirect) {
+            assert.equal(response.status, 308, `GET http://${host}/some/page?x=1 redirects`);
+            assert.equal(response.headers.location, redirect.location(host, "/some/page?x=1"));
+        } else {
+            const root = await httpGet({ port: http, host, path: "/" });
+            assert.equal(root.status, 200, `GET http://${host}/`);
+            assert.match(root.body, /Welcome to nginx!/);
+            assert.equal(response.status, 404, "a missing page is a 404 (no redirect)");
+        }
+        const health = await httpGet({ port: http, host, path: HEALTH_PATH });
+        assert.equal(health.status, 200, `GET http://${host}${HEALTH_PATH} (the kubelet's probe)`);
+        assert.equal(health.body, "ok\n");
+    }
+
+    // Only TLS 1.2 and 1.3: the server itself refuses 1.0 and 1.1 (see probe.test.ts for the control
+    // showing the same client does complete 1.0/1.1 with a server that allows them).
+    const expected: [TlsVersion, boolean][] = [["tls1", false], ["tls1_1", false], ["tls1_2", true], ["tls1_3", true]];
+    for (const [version, accepted] of expected) {
+        const result = await tlsHandshake(https, version, NAME);
+        if (accepted) {
+            assert.ok(result.accepted, `${version} is accepted:\n${result.output}`);
+        } else {
+            assert.ok(!result.accepted && result.refusedByServer, `${version} is refused by the server:\n${result.output}`);
+        }
+    }
+}
+
+describe("data plane: the generated config and certificate in a real nginx", () => {
+    test("TLS on (default): HTTPS for every Service name, HTTP alongside, RSA 2048", async () => {
+        await withDeployed({}, {}, async (deployed) => {
+            await assertTlsDataPlane(deployed, SERVICE_NAMES);
+            const key = new crypto.X509Certificate(deployed.certificatePem).publicKey;
+            assert.equal(key.asymmetricKeyType, "rsa");
+            assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
+            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
+        });
+    });
+
+    test("redirectHttpToHttps: plain HTTP answers 308 to https://<host>/..., /healthz still 200", async () => {
+        await withDeployed({ redirectHttpToHttps: true }, {}, async (deployed) => {
+            await assertTlsDataPlane(deployed, SERVICE_NAMES, { location: (host, path) => `https://${host}${path}` });
+        });
+    });
+
+    test("redirectHttpToHttps with httpsPort 8443: the redirect names the Service's HTTPS port", async () => {
+        await withDeployed({ redirectHttpToHttps: true, httpsPort: 8443 }, {}, async (deployed) => {
+            await assertTlsDataPlane(deployed, SERVICE_NAMES, { location: (host, path) => `https://${host}:8443${path}` });
+        });
+    });
+
+    test("keyAlgorithm ECDSA: a P-256 key, served and verified like the RSA one", async () => {
+        await withDeployed({ tls: { keyAlgorithm: "ECDSA" } }, {}, async (deployed) => {
+            await assertTlsDataPlane(deployed, SERVICE_NAMES);
+            const key = new crypto.X509Certificate(deployed.certificatePem).publicKey;
+            assert.equal(key.asymmetricKeyType, "ec");
+            assert.equal(key.asymmetricKeyDetails?.namedCurve, "prime256v1");
+        });
+    });
+
+    test("user dnsNames and ipAddresses: verified for the added names and for 127.0.0.1", async () => {
+        const dnsNames = ["nginx.example.com", "www.example.com"];
+        await withDeployed({ tls: { dnsNames, ipAddresses: ["127.0.0.1", "::1"] } }, {}, async (deployed) => {
+            await assertTlsDataPlane(deployed, [...SERVICE_NAMES, ...dnsNames]);
+            // A client that connects to the IP verifies the certificate for the IP (no SNI, no name).
+            const byIp = await httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem });
+            assert.equal(byIp.status, 200, "GET https://127.0.0.1/ verified against the IP SAN");
+            assert.match(byIp.body, /Welcome to nginx!/);
+        });
+    });
+
+    test("existingSecretName: nginx serves the Secret read from the cluster, and certificatePem is its certificate", async () => {
+        const key = generatePrivateKey({ algorithm: "RSA", rsaBits: 2048 });
+        const cert = issueSelfSignedCert({
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: "issued-elsewhere" },
+            dnsNames: SERVICE_NAMES,
+            validityPeriodHours: 24,
+            allowedUses: ["server_auth", "key_encipherment", "digital_signature"],
+        }).certPem;
+        const existing = {
+            "kubernetes:core/v1:Secret": {
+                "default/my-nginx-cert": {
+                    apiVersion: "v1",
+                    kind: "Secret",
+                    metadata: { name: "my-nginx-cert", namespace: "default" },
+                    type: "kubernetes.io/tls",
+                    data: { "tls.crt": Buffer.from(cert).toString("base64"), "tls.key": Buffer.from(key.privateKeyPem).toString("base64") },
+                },
+            },
+        };
+        await withDeployed({ tls: { existingSecretName: "my-nginx-cert" } }, { existing }, async (deployed) => {
+            assert.equal(deployed.certificatePem, cert, "certificatePem is the Secret's certificate");
+            assert.equal(mocks.byType("tls:index/privateKey:PrivateKey").length, 0, "nothing is generated");
+            assert.equal(mocks.byType("tls:index/selfSignedCert:SelfSignedCert").length, 0, "nothing is generated");
+            await assertTlsDataPlane(deployed, SERVICE_NAMES);
+        });
+    });
+});
