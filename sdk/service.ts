@@ -105,7 +105,9 @@ export function createService(settings: Settings, parent: pulumi.Resource): k8s.
 export function loadBalancerIngress(service: k8s.core.v1.Service): pulumi.Output<{ ip?: string; hostname?: string } | undefined> {
     return service.status.apply((status) => {
         const ingress = status?.loadBalancer?.ingress?.[0];
-        return ingress === undefined ? undefined : { ip: ingress.ip || undefined, hostname: ingress.hostname || undefined };
+        // The API may report "" for the field a cloud does not use; that is no address.
+        const present = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+        return ingress === undefined ? undefined : { ip: present(ingress.ip), hostname: present(ingress.hostname) };
     });
 }
 
