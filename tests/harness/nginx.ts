@@ -108,7 +108,7 @@ export function podLayout(resources: RecordedResource[]): PodLayout {
 
 /**
  * The only edit made to the generated server config: every container path in `paths` (at the start of a
- * path, as a whole component) becomes `<root><path>`, and every `listen` on a container port becomes a
+ * path, as a whole component, outside `location` lines whose arguments are URIs) becomes `<root><path>`, and every `listen` on a container port becomes a
  * listen on 127.0.0.1 (or [::1] for an IPv6 address) at the mapped port. Throws when the config listens
  * on a port that is not mapped, or when a mapped port is never listened on: the Deployment's container
  * ports and the config must agree.
@@ -120,7 +120,12 @@ export function rewriteServerConfig(config: string, root: string, paths: string[
         .sort((a, b) => b.length - a.length)
         .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
         .join("|");
-    let result = paths.length === 0 ? config : config.replace(new RegExp(`(^|[\\s"'=])(${alternatives})(?=[/\\s;"']|$)`, "gm"), (_m, before: string, containerPath: string) => `${before}${path.join(root, containerPath)}`);
+    const pathPattern = new RegExp(`(^|[\\s"'=])(${alternatives})(?=[/\\s;"']|$)`, "g");
+    let result = config
+        .split("\n")
+        // A location's argument is a URI, not a file: `location /tmp` stays as it is.
+        .map((line) => (paths.length === 0 || /^\s*location\b/.test(line) ? line : line.replace(pathPattern, (_m, before: string, containerPath: string) => `${before}${path.join(root, containerPath)}`)))
+        .join("\n");
     const seen = new Set<number>();
     result = result.replace(/^(\s*listen\s+)(?:(\[[^\]]*\]|[^\s:;]+):)?(\d+)(?=[\s;])/gm, (_m, directive: string, address: string | undefined, port: string) => {
         const mapped = ports[Number(port)];
