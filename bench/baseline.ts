@@ -1,0 +1,136 @@
+// The baseline: the same objects written out by hand with the providers' SDKs, the way a user without
+// this package would write them for the scenario (HTTPS + NodePort, one replica). No component class,
+// no validation, no settings object: literals where the component computes, one function per
+// instance so N of them fit in one program. Deliberately independent of sdk/ (only the rendered nginx
+// config is imported, so both variants send byte-identical ConfigMaps); the driver checks that the
+// recorded inputs of both variants are the same before it measures anything.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { renderNginxConfig } from "../sdk/config";
+
+const NGINX_CONF = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
+
+export function build(name: string): pulumi.Output<unknown>[] {
+    const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
+    const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi" };
+
+    // Key and certificate; a new random id (change its keepers) rotates both.
+    const rotation = new random.RandomId(`${name}-tls-rotation`, { byteLength: 8 });
+    const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "RSA", rsaBits: 2048 }, { replacementTrigger: rotation.hex });
+    const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: name },
+        dnsNames: [name, `${name}.default`, `${name}.default.svc`, `${name}.default.svc.cluster.local`],
+        validityPeriodHours: 8760,
+        earlyRenewalHours: 720,
+        allowedUses: ["server_auth", "key_encipherment", "digital_signature"],
+    });
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const secret = new k8s.core.v1.Secret(
+        `${name}-tls`,
+        {
+            metadata: { labels },
+            type: "kubernetes.io/tls",
+            data: pulumi.secret({ "tls.crt": cert.certPem.apply(b64), "tls.key": key.privateKeyPem.apply(b64) }),
+        },
+        { additionalSecretOutputs: ["data", "stringData"] },
+    );
+
+    const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
+        metadata: { labels },
+        data: { "default.conf": NGINX_CONF },
+    });
+
+    const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
+        httpGet: { path: "/healthz", port: "http" },
+        initialDelaySeconds,
+        periodSeconds,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+    });
+    const seccompProfile = { type: "RuntimeDefault" };
+    new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        {
+            metadata: { name, labels },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        enableServiceLinks: true,
+                        automountServiceAccountToken: false,
+                        securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
+                        containers: [
+                            {
+                                name: "nginx",
+                                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                                ports: [
+                                    { name: "http", containerPort: 8080, protocol: "TCP" },
+                                    { name: "https", containerPort: 8443, protocol: "TCP" },
+                                ],
+                                readinessProbe: probe(0, 5),
+                                livenessProbe: probe(5, 10),
+                                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+                                securityContext: {
+                                    allowPrivilegeEscalation: false,
+                                    readOnlyRootFilesystem: true,
+                                    runAsNonRoot: true,
+                                    runAsUser: 101,
+                                    capabilities: { drop: ["ALL"] },
+                                    seccompProfile,
+                                },
+                                volumeMounts: [
+                                    { name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true },
+                                    { name: "tls", mountPath: "/etc/nginx/ssl", readOnly: true },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                ],
+                            },
+                        ],
+                        volumes: [
+                            { name: "config", configMap: { name: config.metadata.name } },
+                            { name: "tls", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                        ],
+                    },
+                },
+            },
+        },
+        { deleteBeforeReplace: true },
+    );
+
+    const service = new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+            metadata: { name, labels },
+            spec: {
+                type: "NodePort",
+                selector,
+                ports: [
+                    { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+                    { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+                ],
+            },
+        },
+        { deleteBeforeReplace: true },
+    );
+
+    // What a program would export for this scenario (the component's outputs, less the load-balancer
+    // ones, which a NodePort program has no use for).
+    const clusterDnsName = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+    const nodePort = (portName: string) => service.spec.ports.apply((ports) => ports.find((p) => p.name === portName)?.nodePort);
+    return [
+        service.metadata.name,
+        service.metadata.namespace,
+        service.spec.clusterIP,
+        clusterDnsName,
+        pulumi.all({ http: nodePort("http"), https: nodePort("https") }),
+        clusterDnsName.apply((dns) => [`https://${dns}`, `http://${dns}:8080`]),
+        cert.certPem,
+        secret.metadata.name,
+    ];
+}

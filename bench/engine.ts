@@ -1,0 +1,360 @@
+// Part 2 of the benchmark: the real engine against a real API server (the e2e control plane: etcd,
+// kube-apiserver, controller manager, scheduler, kwok for the kubelets), only where the e2e toolchain
+// is built (`tests/e2e/toolchain.sh --check`); otherwise it says so in one line and skips.
+//
+// For N = 1 and 20 instances of the scenario it times, in interleaved rounds:
+//   Pulumi:  `pulumi up --yes --skip-preview`, a no-change `pulumi preview --expect-no-changes`,
+//            `pulumi destroy --yes` (CLI, local file backend, plugins from the toolchain's bin dir);
+//   kubectl: `kubectl apply -f` of equivalent manifests, then `kubectl rollout status` of each
+//            Deployment (the tutorial's way), `kubectl diff -f` (the no-change preview's analogue),
+//            `kubectl delete -f --wait`.
+// The kubectl manifests carry a key and certificate made with openssl before the clock starts, as in
+// the tutorial; Pulumi generates its key inside `up`, so that cost is on Pulumi's side.
+//
+//   node dist/bench/engine.js [--runs 5] [--ns 1,20]
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { renderNginxConfig } from "../sdk/config";
+import { instanceName } from "./scenario";
+import { median } from "./stats";
+
+export const ENGINE_NS = [1, 20];
+const PHASES = ["up", "preview", "destroy"] as const;
+type Phase = (typeof PHASES)[number];
+type Tool = "pulumi" | "kubectl";
+
+export interface EngineRun {
+    tool: Tool;
+    n: number;
+    round: number;
+    ms: Record<Phase, number>;
+}
+
+export interface EngineReport {
+    ran: boolean;
+    reason?: string;
+    binDir?: string;
+    versions?: { [tool: string]: string };
+    runs?: EngineRun[];
+    perN?: {
+        n: number;
+        runs: number;
+        median: Record<Tool, Record<Phase, number>>;
+        /** Pulumi / kubectl, per phase. */
+        ratio: Record<Phase, number>;
+    }[];
+}
+
+interface Env {
+    root: string;
+    bin: string;
+    work: string;
+    env: NodeJS.ProcessEnv;
+}
+
+function run(cmd: string, args: string[], env: Env | NodeJS.ProcessEnv, cwd?: string, allowFail = false): SpawnSyncReturns<string> {
+    const child = spawnSync(cmd, args, {
+        cwd,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        env: "env" in env ? (env as Env).env : (env as NodeJS.ProcessEnv),
+    });
+    if (!allowFail && child.status !== 0) {
+        throw new Error(`${cmd} ${args.join(" ")} failed (exit ${child.status}):\n${child.stdout?.slice(-4000)}\n${child.stderr?.slice(-4000)}`);
+    }
+    return child;
+}
+
+function timed(cmd: string, args: string[], e: Env, cwd?: string): number {
+    const start = performance.now();
+    run(cmd, args, e, cwd);
+    return performance.now() - start;
+}
+
+/** The bin dir of the built toolchain, or why there is none. */
+export function findToolchain(root: string): { bin?: string; reason?: string } {
+    const script = path.join(root, "tests", "e2e", "toolchain.sh");
+    if (!fs.existsSync(script)) {
+        return { reason: "tests/e2e/toolchain.sh does not exist yet" };
+    }
+    const check = spawnSync("bash", [script, "--check"], { cwd: root, encoding: "utf8" });
+    if (check.status !== 0) {
+        return { reason: "tests/e2e/toolchain.sh --check failed (run tests/e2e/toolchain.sh to build it)" };
+    }
+    const bin = check.stdout.trim().split("\n").pop()?.trim();
+    if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
+        return { reason: `tests/e2e/toolchain.sh --check printed no bin dir with pulumi in it (${JSON.stringify(bin)})` };
+    }
+    return { bin };
+}
+
+// ---------------------------------------------------------------------------------------------
+// kubectl side: the same objects as the component creates, written as manifests.
+
+function manifests(n: number, certPem: string, keyPem: string): object[] {
+    const config = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const objects: object[] = [];
+    for (let i = 0; i < n; i++) {
+        const name = instanceName(i);
+        const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
+        const labels = { ...selector, "app.kubernetes.io/managed-by": "kubectl" };
+        const seccompProfile = { type: "RuntimeDefault" };
+        const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
+            httpGet: { path: "/healthz", port: "http" },
+            initialDelaySeconds,
+            periodSeconds,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+        });
+        objects.push(
+            { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-tls`, labels }, type: "kubernetes.io/tls", data: { "tls.crt": b64(certPem), "tls.key": b64(keyPem) } },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-config`, labels }, data: { "default.conf": config } },
+            {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name, labels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            enableServiceLinks: true,
+                            automountServiceAccountToken: false,
+                            securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
+                            containers: [
+                                {
+                                    name: "nginx",
+                                    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                                    ports: [
+                                        { name: "http", containerPort: 8080, protocol: "TCP" },
+                                        { name: "https", containerPort: 8443, protocol: "TCP" },
+                                    ],
+                                    readinessProbe: probe(0, 5),
+                                    livenessProbe: probe(5, 10),
+                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        runAsNonRoot: true,
+                                        runAsUser: 101,
+                                        capabilities: { drop: ["ALL"] },
+                                        seccompProfile,
+                                    },
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true },
+                                        { name: "tls", mountPath: "/etc/nginx/ssl", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: `${name}-config` } },
+                                { name: "tls", secret: { secretName: `${name}-tls`, defaultMode: 0o440 } },
+                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name, labels },
+                spec: {
+                    type: "NodePort",
+                    selector,
+                    ports: [
+                        { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+                        { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+                    ],
+                },
+            },
+        );
+    }
+    return objects;
+}
+
+/** A key and self-signed certificate as in the tutorial (`make keys`), made once, outside the clock. */
+function makeKeys(dir: string, e: Env): { certPem: string; keyPem: string } {
+    const key = path.join(dir, "nginx.key");
+    const crt = path.join(dir, "nginx.crt");
+    run("openssl", ["req", "-x509", "-nodes", "-days", "365", "-newkey", "rsa:2048", "-keyout", key, "-out", crt, "-subj", "/CN=my-nginx/O=my-nginx"], e);
+    return { certPem: fs.readFileSync(crt, "utf8"), keyPem: fs.readFileSync(key, "utf8") };
+}
+
+function kubectlCycle(n: number, file: string, e: Env): Record<Phase, number> {
+    const start = performance.now();
+    run("kubectl", ["apply", "-f", file], e);
+    for (let i = 0; i < n; i++) {
+        run("kubectl", ["rollout", "status", `deployment/${instanceName(i)}`, "--timeout=600s"], e);
+    }
+    const up = performance.now() - start;
+    // `kubectl diff` exits 0 when nothing would change, 1 when something would: both are a no-change check here.
+    const diffStart = performance.now();
+    const diff = run("kubectl", ["diff", "-f", file], e, undefined, true);
+    const preview = performance.now() - diffStart;
+    if (diff.status !== 0) {
+        throw new Error(`kubectl diff found changes right after apply (exit ${diff.status}):\n${diff.stdout.slice(-2000)}${diff.stderr.slice(-2000)}`);
+    }
+    const destroy = timed("kubectl", ["delete", "-f", file, "--wait=true"], e);
+    return { up, preview, destroy };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulumi side: the CLI on a local file backend, the program bench/engineProgram.ts.
+
+function pulumiProject(root: string, work: string): string {
+    // Inside dist/, so node resolves @pulumi/* and the package from the repo's node_modules.
+    const dir = path.join(root, "dist", "bench", "engine-project");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        ["name: nginx-service-bench", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.js", ""].join("\n"),
+    );
+    fs.writeFileSync(path.join(dir, "index.js"), `module.exports = require("../engineProgram.js");\n`);
+    void work;
+    return dir;
+}
+
+function pulumiCycle(n: number, project: string, e: Env): Record<Phase, number> {
+    const stack = `bench-${n}`;
+    const p = (args: string[]) => ["--non-interactive", "--cwd", project, "--stack", stack, ...args];
+    const up = timed("pulumi", p(["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]), e);
+    const preview = timed("pulumi", p(["preview", "--expect-no-changes", "--suppress-outputs", "--suppress-progress"]), e);
+    const destroy = timed("pulumi", p(["destroy", "--yes", "--skip-preview", "--suppress-progress"]), e);
+    return { up, preview, destroy };
+}
+
+function startControlPlane(root: string, e: Env): { dir: string; kubeconfig: string } {
+    const out = run("bash", [path.join(root, "tests", "e2e", "controlplane.sh"), "start", "--owner-pid", String(process.pid)], e).stdout;
+    const value = (key: string) => out.match(new RegExp(`^${key}=(.*)$`, "m"))?.[1];
+    const dir = value("CONTROLPLANE_DIR");
+    const kubeconfig = value("KUBECONFIG");
+    if (!dir || !kubeconfig) {
+        throw new Error(`controlplane.sh start printed no CONTROLPLANE_DIR/KUBECONFIG:\n${out}`);
+    }
+    return { dir, kubeconfig };
+}
+
+function summarize(runs: EngineRun[], ns: number[]): NonNullable<EngineReport["perN"]> {
+    return ns.map((n) => {
+        const of = (tool: Tool) => runs.filter((r) => r.tool === tool && r.n === n);
+        const med = (tool: Tool) => Object.fromEntries(PHASES.map((ph) => [ph, median(of(tool).map((r) => r.ms[ph]))])) as Record<Phase, number>;
+        const pulumi = med("pulumi");
+        const kubectl = med("kubectl");
+        return {
+            n,
+            runs: Math.min(of("pulumi").length, of("kubectl").length),
+            median: { pulumi, kubectl },
+            ratio: Object.fromEntries(PHASES.map((ph) => [ph, pulumi[ph] / kubectl[ph]])) as Record<Phase, number>,
+        };
+    });
+}
+
+function printReport(perN: NonNullable<EngineReport["perN"]>): void {
+    console.log("");
+    console.log("Real engine vs kubectl (medians, ms; pulumi up = --skip-preview; kubectl up = apply + rollout status of each Deployment; preview = pulumi preview --expect-no-changes vs kubectl diff; destroy = pulumi destroy vs kubectl delete --wait)");
+    const rows = [["N", "runs", ...PHASES.flatMap((ph) => [`pulumi ${ph}`, `kubectl ${ph}`, `ratio`])]];
+    for (const p of perN) {
+        rows.push([String(p.n), String(p.runs), ...PHASES.flatMap((ph) => [p.median.pulumi[ph].toFixed(0), p.median.kubectl[ph].toFixed(0), p.ratio[ph].toFixed(2)])]);
+    }
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    console.log(rows.map((r) => r.map((cell, c) => cell.padStart(widths[c])).join("  ")).join("\n"));
+}
+
+export async function runEngineBenchmark(options: { root: string; bin: string; runs: number; ns?: number[] }): Promise<EngineReport> {
+    const ns = options.ns ?? ENGINE_NS;
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${options.bin}${path.delimiter}${process.env.PATH}`,
+        PULUMI_HOME: path.join(work, "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "benchmark",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        NGINX_SERVICE_E2E_BIN: options.bin,
+    };
+    fs.mkdirSync(path.join(work, "state"), { recursive: true });
+    const e: Env = { root: options.root, bin: options.bin, work, env };
+    let controlPlane: { dir: string; kubeconfig: string } | undefined;
+    try {
+        controlPlane = startControlPlane(options.root, e);
+        env.KUBECONFIG = controlPlane.kubeconfig;
+        const versions = {
+            pulumi: run("pulumi", ["version"], e).stdout.trim(),
+            kubectl: run("kubectl", ["version", "--client", "-o", "json"], e).stdout.match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
+            server: run("kubectl", ["version", "-o", "json"], e).stdout.match(/"serverVersion":[\s\S]*?"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
+        };
+        const project = pulumiProject(options.root, work);
+        const keys = makeKeys(work, e);
+        const files = new Map<number, string>();
+        for (const n of ns) {
+            const file = path.join(work, `nginx-${n}.yaml`);
+            // JSON documents are YAML; kubectl reads either.
+            fs.writeFileSync(file, manifests(n, keys.certPem, keys.keyPem).map((o) => `---\n${JSON.stringify(o, null, 2)}\n`).join(""));
+            files.set(n, file);
+            run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", `bench-${n}`], e);
+            run("pulumi", ["--non-interactive", "--cwd", project, "--stack", `bench-${n}`, "config", "set", "count", String(n)], e);
+        }
+        // Warm-up, discarded: plugin start-up caches, API server caches, node's compile cache.
+        pulumiCycle(1, project, e);
+        kubectlCycle(1, files.get(1)!, e);
+
+        const runs: EngineRun[] = [];
+        for (let round = 0; round < options.runs; round++) {
+            for (const n of ns) {
+                const order: Tool[] = round % 2 === 0 ? ["pulumi", "kubectl"] : ["kubectl", "pulumi"];
+                for (const tool of order) {
+                    const ms = tool === "pulumi" ? pulumiCycle(n, project, e) : kubectlCycle(n, files.get(n)!, e);
+                    runs.push({ tool, n, round, ms });
+                    process.stderr.write(`engine round ${round + 1}/${options.runs} N=${n} ${tool}: up ${ms.up.toFixed(0)} ms, preview ${ms.preview.toFixed(0)} ms, destroy ${ms.destroy.toFixed(0)} ms\n`);
+                }
+            }
+        }
+        const perN = summarize(runs, ns);
+        printReport(perN);
+        return { ran: true, binDir: options.bin, versions, runs, perN };
+    } finally {
+        if (controlPlane !== undefined) {
+            run("bash", [path.join(options.root, "tests", "e2e", "controlplane.sh"), "stop", controlPlane.dir], e, undefined, true);
+        }
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+/** Runs part 2 where the toolchain is built; otherwise prints one line saying why not. */
+export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[] }): Promise<EngineReport> {
+    const { bin, reason } = findToolchain(options.root);
+    if (bin === undefined) {
+        console.log(`\nengine benchmark (part 2) skipped: the e2e toolchain is not built: ${reason}`);
+        return { ran: false, reason };
+    }
+    return runEngineBenchmark({ root: options.root, bin, runs: options.runs, ns: options.ns });
+}
+
+if (require.main === module) {
+    const argv = process.argv.slice(2);
+    const arg = (name: string) => {
+        const i = argv.indexOf(name);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const root = path.resolve(__dirname, "..", "..");
+    runEngineBenchmarkIfBuilt({ root, runs: Number(arg("--runs") ?? 5), ns: arg("--ns")?.split(",").map(Number) })
+        .then((report) => {
+            const out = path.join(root, "bench", "results", "engine-latest.json");
+            fs.mkdirSync(path.dirname(out), { recursive: true });
+            fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+        })
+        .catch((err) => {
+            console.error(err instanceof Error ? err.message : err);
+            process.exit(1);
+        });
+}

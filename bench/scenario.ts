@@ -1,0 +1,17 @@
+// The scenario every benchmark builds: HTTPS (generated key and self-signed certificate) behind a
+// NodePort Service, one replica, as in the tutorial "Connecting Applications with Services".
+import * as pulumi from "@pulumi/pulumi";
+
+export const SCENARIO = { serviceType: "NodePort", httpPort: 8080, replicas: 1 } as const;
+
+/** Logical name of instance i; unique, so N instances can live in one program and one namespace. */
+export const instanceName = (i: number): string => `nginx-${i}`;
+
+/** Builds one instance and returns the outputs a program would export; the benchmark waits for all of them. */
+export type Builder = (name: string) => pulumi.Output<unknown>[];
+
+export const VARIANTS = ["component", "baseline"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** Custom resources one instance registers: RandomId, PrivateKey, SelfSignedCert, Secret, ConfigMap, Deployment, Service. */
+export const CUSTOM_RESOURCES_PER_INSTANCE = 7;
