@@ -9,4 +9,5 @@ const nginx = new NginxService("my-nginx", { namespace: config.get("namespace") 
 export const clusterIP = nginx.clusterIP;
 export const clusterDnsName = nginx.clusterDnsName;
 export const urls = nginx.urls;
+export const tlsSecretName = nginx.tlsSecretName;
 export const certificatePem = nginx.certificatePem;

@@ -15,9 +15,11 @@ const nginx = new NginxService("my-nginx-lb", {
     },
 });
 
+export const clusterIP = nginx.clusterIP;
 // AWS reports a hostname, most other clouds an IP: export both.
 export const loadBalancerIP = nginx.loadBalancerIP;
 export const loadBalancerHostname = nginx.loadBalancerHostname;
 export const nodePorts = nginx.nodePorts;
 export const urls = nginx.urls;
+export const tlsSecretName = nginx.tlsSecretName;
 export const certificatePem = nginx.certificatePem;

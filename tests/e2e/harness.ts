@@ -1,0 +1,162 @@
+// What the e2e tests run against: the toolchain built by toolchain.sh, a local control plane started
+// by controlplane.sh (and always stopped), kubectl on it, and Pulumi stacks on a file backend in a
+// temp dir with a passphrase secrets provider and plugin downloads disabled.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const REPO = path.resolve(__dirname, "..", "..", "..");
+const E2E_SRC = path.join(REPO, "tests", "e2e");
+
+function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}) {
+    const result = spawnSync(command, args, {
+        encoding: "utf8",
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 120_000,
+        input: options.input,
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.error) {
+        throw new Error(`${command} ${args.join(" ")}: ${result.error.message}`);
+    }
+    return result;
+}
+
+/** The toolchain's bin dir; throws with toolchain.sh's own words when it is not built. */
+export function toolchainBin(): string {
+    const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check"]);
+    if (result.status !== 0) {
+        throw new Error(`the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}`);
+    }
+    return result.stdout.trim().split("\n").pop()!;
+}
+
+export interface ControlPlane {
+    dir: string;
+    kubeconfig: string;
+    stop(): void;
+}
+
+/** Starts etcd, the API server, controller manager, scheduler and kwok; waits until healthy. */
+export function startControlPlane(bin: string): ControlPlane {
+    const env = { ...process.env, NGINX_SERVICE_E2E_BIN: bin };
+    const result = run("bash", [path.join(E2E_SRC, "controlplane.sh"), "start", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
+    if (result.status !== 0) {
+        throw new Error(`the control plane did not start (exit ${result.status}):\n${result.stderr}`);
+    }
+    const value = (key: string) => {
+        const line = result.stdout.split("\n").find((l) => l.startsWith(`${key}=`));
+        if (!line) {
+            throw new Error(`controlplane.sh start printed no ${key}=:\n${result.stdout}\n${result.stderr}`);
+        }
+        return line.slice(key.length + 1).trim();
+    };
+    const dir = value("CONTROLPLANE_DIR");
+    return {
+        dir,
+        kubeconfig: value("KUBECONFIG"),
+        stop: () => {
+            const stopped = run("bash", [path.join(E2E_SRC, "controlplane.sh"), "stop", dir], { env, timeoutMs: 120_000 });
+            if (stopped.status !== 0) {
+                throw new Error(`controlplane.sh stop failed: ${stopped.stderr}`);
+            }
+        },
+    };
+}
+
+/** kubectl against the local control plane; throws with kubectl's stderr on failure. */
+export function kubectl(kubeconfig: string, args: string[], input?: string): string {
+    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input });
+    if (result.status !== 0) {
+        throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+    }
+    return result.stdout;
+}
+
+export function kubectlJson(kubeconfig: string, args: string[]): any {
+    return JSON.parse(kubectl(kubeconfig, [...args, "-o", "json"]));
+}
+
+/** Whether `kubectl get` finds the object. */
+export function exists(kubeconfig: string, args: string[]): boolean {
+    const result = run("kubectl", ["--kubeconfig", kubeconfig, "get", ...args, "--ignore-not-found", "-o", "name"]);
+    if (result.status !== 0) {
+        throw new Error(`kubectl get ${args.join(" ")} failed: ${result.stderr}`);
+    }
+    return result.stdout.trim() !== "";
+}
+
+/** A namespace whose pods must pass the Pod Security Standards restricted profile. */
+export function createRestrictedNamespace(kubeconfig: string, name: string): void {
+    kubectl(kubeconfig, ["create", "namespace", name]);
+    kubectl(kubeconfig, ["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/enforce-version=latest"]);
+}
+
+/** Polls until `check` returns true or the time is up; returns the last result. */
+export async function eventually(check: () => boolean, timeoutMs = 60_000, intervalMs = 500): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        if (check()) {
+            return true;
+        }
+        if (Date.now() > deadline) {
+            return false;
+        }
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
+
+export interface PulumiEnv {
+    backendDir: string;
+    envVars: { [key: string]: string };
+    command: PulumiCommand;
+    cleanup(): void;
+}
+
+/** A hermetic Pulumi home and file backend; the CLI and plugins come from the toolchain's bin dir. */
+export async function pulumiEnv(bin: string, kubeconfig: string): Promise<PulumiEnv> {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
+    const backendDir = path.join(root, "backend");
+    fs.mkdirSync(backendDir);
+    fs.mkdirSync(path.join(root, "home"));
+    const envVars = {
+        PULUMI_HOME: path.join(root, "home"),
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        KUBECONFIG: kubeconfig,
+        PATH: `${bin}:${process.env.PATH}`,
+    };
+    const command = await PulumiCommand.get({ root: path.dirname(bin) });
+    return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A stack of the program in `workDir` (a directory of this repository with a Pulumi.yaml). */
+export async function stackFor(env: PulumiEnv, workDir: string, stackName: string, config: { [key: string]: string }): Promise<Stack> {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: env.envVars, pulumiCommand: env.command });
+    for (const [key, value] of Object.entries(config)) {
+        await stack.setConfig(key, { value });
+    }
+    return stack;
+}
+
+/** Every file under `dir`, recursively, as text: the state, its backups and history. */
+export function readAllFiles(dir: string): { file: string; text: string }[] {
+    const out: { file: string; text: string }[] = [];
+    const walk = (d: string) => {
+        for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, entry.name);
+            if (entry.isDirectory()) {
+                walk(p);
+            } else {
+                out.push({ file: p, text: fs.readFileSync(p, "utf8") });
+            }
+        }
+    };
+    walk(dir);
+    return out;
+}
