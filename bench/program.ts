@@ -1,7 +1,7 @@
 // One measured run, in its own process: `node dist/bench/program.js <component|baseline> <N> [--dump FILE]`.
 // Installs the recording mocks, builds N instances of the scenario, waits until every output has
 // resolved and every registration has reached the mocks, and prints one JSON line:
-//   { variant, n, wallMs, constructMs, processMs, peakRssBytes, resources: { total, custom, components, byType } }
+//   { variant, n, wallMs, cpuMs, constructMs, processMs, peakRssBytes, resources: { total, custom, components, byType } }
 // wallMs runs from just before the first resource is constructed to all outputs resolved and settled;
 // processMs runs from process start (node's time origin) to the same point, module loading included.
 // With --dump, the recorded inputs of every resource are written to FILE as well, for the driver's
@@ -16,6 +16,8 @@ export interface RunResult {
     variant: Variant;
     n: number;
     wallMs: number;
+    /** User + system CPU time of the process over the same window (all threads, GC included). */
+    cpuMs: number;
     constructMs: number;
     processMs: number;
     peakRssBytes: number;
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const build: Builder = require(variant === "component" ? "./component" : "./baseline").build;
 
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     const outputs: Promise<unknown>[] = [];
     for (let i = 0; i < n; i++) {
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     await Promise.all(outputs);
     await settle();
     const end = performance.now();
+    const cpu = process.cpuUsage(cpuStart);
 
     const byType: { [type: string]: number } = {};
     for (const r of mocks.resources) {
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
         variant: variant as Variant,
         n,
         wallMs: end - start,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         constructMs: constructed - start,
         processMs: end,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
