@@ -23,7 +23,8 @@ const SERVICE_NAMES = [NAME, `${NAME}.default`, `${NAME}.default.svc`, `${NAME}.
 const FOREIGN_NAME = "not-my-nginx.default.svc.cluster.local";
 
 interface Deployed {
-    certificatePem: string;
+    /** The component's certificatePem output; undefined with TLS disabled. */
+    certificatePem: string | undefined;
     nginx: RunningNginx;
 }
 
@@ -37,10 +38,12 @@ async function withDeployed(args: NginxServiceArgs, options: Omit<MockOptions, "
     const service = new NginxService(NAME, args);
     const certificatePem = await resolve(service.certificatePem);
     await settle();
-    assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
+    if (args.tls?.enabled !== false) {
+        assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
+    }
     const nginx = await startNginx({ layout: podLayout(mocks.resources), configDir: CONFIG_MOUNT_PATH, documentRoot: HTML_ROOT });
     try {
-        await body({ certificatePem: certificatePem!, nginx });
+        await body({ certificatePem, nginx });
     } catch (error) {
         // nginx's view of the failure, next to the assertion.
         (error as Error).message += `\n--- nginx error log ---\n${nginx.errorLog()}`;
@@ -59,6 +62,7 @@ async function assertVerificationFails(promise: Promise<unknown>, code: string, 
 
 /** The probes every TLS scenario must pass; `names` are the names the certificate must verify for. */
 async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: string[], redirect?: { location: (host: string, path: string) => string }): Promise<void> {
+    assert.ok(certificatePem !== undefined, "the component reports a certificate");
     const https = nginx.ports.https;
     const http = nginx.ports.http;
     assert.ok(https !== undefined && http !== undefined, `the pod has http and https ports: ${JSON.stringify(nginx.ports)}`);
@@ -125,10 +129,10 @@ describe("data plane: the generated config and certificate in a real nginx", () 
     test("TLS on (default): HTTPS for every Service name, HTTP alongside, RSA 2048", async () => {
         await withDeployed({}, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
-            const key = new crypto.X509Certificate(deployed.certificatePem).publicKey;
+            const key = new crypto.X509Certificate(deployed.certificatePem!).publicKey;
             assert.equal(key.asymmetricKeyType, "rsa");
             assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
-            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
+            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem! }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
         });
     });
 
@@ -147,7 +151,7 @@ describe("data plane: the generated config and certificate in a real nginx", () 
     test("keyAlgorithm ECDSA: a P-256 key, served and verified like the RSA one", async () => {
         await withDeployed({ tls: { keyAlgorithm: "ECDSA" } }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
-            const key = new crypto.X509Certificate(deployed.certificatePem).publicKey;
+            const key = new crypto.X509Certificate(deployed.certificatePem!).publicKey;
             assert.equal(key.asymmetricKeyType, "ec");
             assert.equal(key.asymmetricKeyDetails?.namedCurve, "prime256v1");
         });
@@ -158,9 +162,23 @@ describe("data plane: the generated config and certificate in a real nginx", () 
         await withDeployed({ tls: { dnsNames, ipAddresses: ["127.0.0.1", "::1"] } }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, [...SERVICE_NAMES, ...dnsNames]);
             // A client that connects to the IP verifies the certificate for the IP (no SNI, no name).
-            const byIp = await httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem });
+            const byIp = await httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem! });
             assert.equal(byIp.status, 200, "GET https://127.0.0.1/ verified against the IP SAN");
             assert.match(byIp.body, /Welcome to nginx!/);
+        });
+    });
+
+    test("TLS disabled: one plain HTTP server, content and /healthz, nothing else listening", async () => {
+        await withDeployed({ tls: { enabled: false } }, {}, async ({ certificatePem, nginx }) => {
+            assert.equal(certificatePem, undefined, "no certificate");
+            assert.deepEqual(Object.keys(nginx.ports), ["http"], "the pod declares the HTTP port only");
+            assert.doesNotMatch(Object.values(nginx.serverConfigs).join("\n"), /\bssl\b/);
+            const root = await httpGet({ port: nginx.ports.http, host: NAME, path: "/" });
+            assert.equal(root.status, 200);
+            assert.match(root.body, /Welcome to nginx!/);
+            const health = await httpGet({ port: nginx.ports.http, host: NAME, path: HEALTH_PATH });
+            assert.equal(health.status, 200);
+            assert.equal(health.body, "ok\n");
         });
     });
 

@@ -68,6 +68,10 @@ describe("rewriteServerConfig", () => {
         assert.equal(rewriteServerConfig("listen 0.0.0.0:8080;\nlisten [::]:8080 ssl;\n", ROOT, [], { 8080: 5 }), "listen 127.0.0.1:5;\nlisten [::1]:5 ssl;\n");
     });
 
+    it("finds a listen that shares its line with other directives", () => {
+        assert.equal(rewriteServerConfig("server { listen 8080; root /tmp; }\n", ROOT, ["/tmp"], { 8080: 5 }), `server { listen 127.0.0.1:5; root ${ROOT}/tmp; }\n`);
+    });
+
     it("refuses a listen on a port that is not a container port", () => {
         assert.throws(() => rewriteServerConfig("listen 80;\n", ROOT, [], { 8080: 5 }), /listens on port 80, which is not a container port/);
     });

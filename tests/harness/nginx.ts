@@ -127,13 +127,13 @@ export function rewriteServerConfig(config: string, root: string, paths: string[
         .map((line) => (paths.length === 0 || /^\s*location\b/.test(line) ? line : line.replace(pathPattern, (_m, before: string, containerPath: string) => `${before}${path.join(root, containerPath)}`)))
         .join("\n");
     const seen = new Set<number>();
-    result = result.replace(/^(\s*listen\s+)(?:(\[[^\]]*\]|[^\s:;]+):)?(\d+)(?=[\s;])/gm, (_m, directive: string, address: string | undefined, port: string) => {
+    result = result.replace(/(^|[{;])(\s*listen\s+)(?:(\[[^\]]*\]|[^\s:;]+):)?(\d+)(?=[\s;])/gm, (_m, start: string, directive: string, address: string | undefined, port: string) => {
         const mapped = ports[Number(port)];
         if (mapped === undefined) {
             throw new Error(`rewriteServerConfig: the config listens on port ${port}, which is not a container port (${Object.keys(ports).join(", ")})`);
         }
         seen.add(Number(port));
-        return `${directive}${address?.startsWith("[") ? "[::1]" : "127.0.0.1"}:${mapped}`;
+        return `${start}${directive}${address?.startsWith("[") ? "[::1]" : "127.0.0.1"}:${mapped}`;
     });
     for (const port of Object.keys(ports).map(Number)) {
         if (!seen.has(port)) {
@@ -199,17 +199,26 @@ export interface RunningNginx {
     stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-process.on("exit", () => {
-    // Last resort if a test forgot stop(): never leave an nginx behind the test process.
-    for (const child of running) {
+const running = new Map<ChildProcess, string>();
+function killAll(): void {
+    for (const [child, root] of running) {
         try {
             process.kill(-child.pid!, "SIGKILL");
         } catch {
             // already gone
         }
+        fs.rmSync(root, { recursive: true, force: true });
     }
-});
+}
+// Last resort if a test forgot stop(), or the runner interrupts the test process: never leave an nginx
+// (and its ports) behind. On a signal, kill them and die of the same signal, as without the handler.
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+        killAll();
+        process.kill(process.pid, signal);
+    });
+}
 
 function canConnect(port: number, host: string): Promise<boolean> {
     return new Promise((resolve) => {
@@ -303,7 +312,7 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
         ...(uid !== undefined ? { uid } : {}),
         ...(gid !== undefined ? { gid } : {}),
     });
-    running.add(child);
+    running.set(child, root);
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
