@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Builds, from Go modules only, everything the e2e tests run:
+#   pulumi, pulumi-language-nodejs                   (tools/pulumi)
+#   pulumi-resource-kubernetes                       (tools/kubernetes-provider)
+#   pulumi-resource-tls, pulumi-resource-random      (tools/tf-providers)
+#   kube-apiserver, kube-controller-manager,
+#   kube-scheduler                                   (tools/controlplane)
+#   etcd                                             (tools/etcd)
+#   kwok (+ its node and pod Stage files)            (tools/kwok)
+# into a cache outside the repository:
+#   ${NGINX_SERVICE_E2E_CACHE:-$HOME/.cache/nginx-service-e2e}/<versions-key>/bin
+#
+#   tests/e2e/toolchain.sh             build what is missing (idempotent), print each build's time
+#   tests/e2e/toolchain.sh GROUP...    build only these groups (pulumi kubernetes-provider
+#                                      tf-providers controlplane etcd kwok)
+#   tests/e2e/toolchain.sh --check     build nothing; exit 0 and print the bin dir if all is built,
+#                                      exit 1 otherwise
+#   tests/e2e/toolchain.sh --list      print groups, versions and cache state
+#
+# Each group is cached under groups/<group>-<hash of its tools module, its
+# recipe below and the Go version>; <versions-key> names the whole set, and
+# its bin/ holds symlinks into the groups. Builds run one after another
+# (`go build` already uses every core), under `nice`.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TOOLS="$HERE/tools"
+CACHE_ROOT="${NGINX_SERVICE_E2E_CACHE:-$HOME/.cache/nginx-service-e2e}"
+
+# ---- versions (the recipe) ----------------------------------------------------
+PULUMI_VERSION=3.248.0
+# pulumi-kubernetes provider: the only version the module proxy serves is the
+# untagged commit f47bc2d6f199 of 2026-01-15, 1.5 days before the v4.25.0 tag.
+K8S_PROVIDER_COMMIT=f47bc2d6f199
+K8S_PROVIDER_VERSION=4.25.0-dev.20260115033456+$K8S_PROVIDER_COMMIT
+# Our bridged Terraform providers (see tools/tf-providers/info/info.go):
+# upstream terraform-provider-tls 857b38cda3fc (2026-01-30) and
+# terraform-provider-random f8d869dc98d9 (2026-05-13), bridge v3.120.0.
+TLS_VERSION=0.0.0-e2e.tfbridge.3.120.0.tls.857b38cda3fc
+RANDOM_VERSION=0.0.0-e2e.tfbridge.3.120.0.random.f8d869dc98d9
+K8S_VERSION=1.34.4
+ETCD_VERSION=3.6.16
+KWOK_VERSION=0.8.0
+
+GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok)
+
+group_bins() {
+  case $1 in
+    pulumi) echo pulumi pulumi-language-nodejs ;;
+    kubernetes-provider) echo pulumi-resource-kubernetes ;;
+    tf-providers) echo pulumi-resource-tls pulumi-resource-random ;;
+    controlplane) echo kube-apiserver kube-controller-manager kube-scheduler ;;
+    etcd) echo etcd ;;
+    kwok) echo kwok ;;
+    *) echo "unknown group $1" >&2; return 1 ;;
+  esac
+}
+
+group_recipe() {
+  case $1 in
+    pulumi) echo "pulumi=$PULUMI_VERSION" ;;
+    kubernetes-provider) echo "kubernetes-provider=$K8S_PROVIDER_VERSION" ;;
+    tf-providers) echo "tls=$TLS_VERSION random=$RANDOM_VERSION" ;;
+    controlplane) echo "kubernetes=$K8S_VERSION" ;;
+    etcd) echo "etcd=$ETCD_VERSION" ;;
+    kwok) echo "kwok=$KWOK_VERSION stages=node-fast,node-heartbeat-with-lease,pod-fast" ;;
+  esac
+}
+
+GO_VERSION=$(go env GOVERSION 2>/dev/null || echo no-go)
+
+group_hash() {
+  local g=$1
+  {
+    echo "recipe-v1 $(group_recipe "$g") $GO_VERSION"
+    (cd "$TOOLS/$g" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
+      ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum)
+  } | sha256sum | cut -c1-12
+}
+
+group_dir() { echo "$CACHE_ROOT/groups/$1-$(group_hash "$1")"; }
+
+versions_key() {
+  local g
+  for g in "${GROUPS_ALL[@]}"; do echo "$g $(group_hash "$g")"; done | sha256sum | cut -c1-12
+}
+
+key_dir() { echo "$CACHE_ROOT/e2e-$(versions_key)"; }
+
+group_complete() {
+  local d b
+  d=$(group_dir "$1")
+  [[ -f $d/complete ]] || return 1
+  for b in $(group_bins "$1"); do [[ -x $d/bin/$b ]] || return 1; done
+}
+
+export GOTOOLCHAIN=local CGO_ENABLED=0
+GOBUILD=(nice -n 10 go build -trimpath)
+
+# Copies a tools module to a scratch dir outside the repo (for generated files).
+scratch_copy() { # group dest
+  rm -rf "$2"
+  mkdir -p "$2"
+  cp -a "$TOOLS/$1/." "$2/"
+}
+
+build_group() { # group outdir(bin parent)
+  local g=$1 out=$2 src dir
+  mkdir -p "$out/bin"
+  case $g in
+    pulumi)
+      (cd "$TOOLS/pulumi" &&
+        "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+          -o "$out/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi &&
+        "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+          -o "$out/bin/pulumi-language-nodejs" ./language-nodejs)
+      ;;
+    kubernetes-provider)
+      src=$out/src
+      scratch_copy kubernetes-provider "$src"
+      dir=$(cd "$src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+      # The module's committed schema.json, with the version we build filled in.
+      node -e '
+        const fs = require("fs");
+        const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+        s.version = process.argv[2];
+        fs.writeFileSync(process.argv[3], JSON.stringify(s));
+      ' "$dir/cmd/pulumi-resource-kubernetes/schema.json" "$K8S_PROVIDER_VERSION" "$src/schema.json"
+      cp "$dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$src/terraform-mapping.json"
+      chmod u+w "$src"/*.json
+      (cd "$src" &&
+        "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+          -o "$out/bin/pulumi-resource-kubernetes" .)
+      rm -rf "$src"
+      ;;
+    tf-providers)
+      src=$out/src
+      scratch_copy tf-providers "$src"
+      local ld="-s -w -X nginx-service/e2e-tools/tf-providers/info.TLSVersion=$TLS_VERSION -X nginx-service/e2e-tools/tf-providers/info.RandomVersion=$RANDOM_VERSION"
+      local p
+      for p in tls random; do
+        # The resource mains embed these; placeholders let tfgen's package build.
+        echo '{}' >"$src/cmd/pulumi-resource-$p/schema.json"
+        echo '{}' >"$src/cmd/pulumi-resource-$p/bridge-metadata.json"
+      done
+      (cd "$src" && "${GOBUILD[@]}" -ldflags "$ld" -o "$src/pulumi-tfgen" ./cmd/pulumi-tfgen)
+      for p in tls random; do
+        mkdir -p "$src/gen/$p"
+        (cd "$src/gen/$p" && PULUMI_SKIP_UPDATE_CHECK=true PULUMI_HOME="$src/gen/home" \
+          "$src/pulumi-tfgen" "$p" schema --out "$src/gen/$p" >"$src/gen/$p.log" 2>&1) || {
+          cat "$src/gen/$p.log" >&2
+          return 1
+        }
+        cp "$src/gen/$p/schema.json" "$src/cmd/pulumi-resource-$p/schema.json"
+        if [[ -f $src/gen/$p/bridge-metadata.json ]]; then
+          cp "$src/gen/$p/bridge-metadata.json" "$src/cmd/pulumi-resource-$p/bridge-metadata.json"
+        fi
+        mkdir -p "$out/share/schemas"
+        cp "$src/gen/$p/schema.json" "$out/share/schemas/$p.json"
+        (cd "$src" && "${GOBUILD[@]}" -ldflags "$ld" -o "$out/bin/pulumi-resource-$p" "./cmd/pulumi-resource-$p")
+      done
+      rm -rf "$src"
+      ;;
+    controlplane)
+      local ld="-s -w"
+      local v
+      for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ld+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*}"
+        ld+=" -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION") -X $v.gitTreeState=clean"
+      done
+      local b
+      for b in kube-apiserver kube-controller-manager kube-scheduler; do
+        (cd "$TOOLS/controlplane" && "${GOBUILD[@]}" -ldflags "$ld" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b")
+      done
+      ;;
+    etcd)
+      (cd "$TOOLS/etcd" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/etcd" go.etcd.io/etcd/server/v3)
+      ;;
+    kwok)
+      (cd "$TOOLS/kwok" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
+      dir=$(cd "$TOOLS/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+      mkdir -p "$out/share/kwok-stages"
+      # kwok's own node and pod stages (once a config has any Stage, kwok uses only those).
+      cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" \
+        "$dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+        "$dir/kustomize/stage/pod/fast/pod-ready.yaml" \
+        "$dir/kustomize/stage/pod/fast/pod-complete.yaml" \
+        "$dir/kustomize/stage/pod/fast/pod-delete.yaml" \
+        "$out/share/kwok-stages/"
+      chmod u+w "$out/share/kwok-stages/"*
+      ;;
+  esac
+}
+
+assemble_key_dir() {
+  local kd g b
+  kd=$(key_dir)
+  local tmp="$kd.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp/bin" "$tmp/share"
+  for g in "${GROUPS_ALL[@]}"; do
+    for b in $(group_bins "$g"); do ln -s "$(group_dir "$g")/bin/$b" "$tmp/bin/$b"; done
+  done
+  ln -s "$(group_dir kwok)/share/kwok-stages" "$tmp/share/kwok-stages"
+  {
+    echo "pulumi $PULUMI_VERSION"
+    echo "pulumi-language-nodejs $PULUMI_VERSION (own host, tools/pulumi/language-nodejs)"
+    echo "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION"
+    echo "pulumi-resource-tls $TLS_VERSION"
+    echo "pulumi-resource-random $RANDOM_VERSION"
+    echo "kube-apiserver kube-controller-manager kube-scheduler v$K8S_VERSION"
+    echo "etcd v$ETCD_VERSION"
+    echo "kwok v$KWOK_VERSION"
+    echo "go $GO_VERSION"
+  } >"$tmp/VERSIONS"
+  rm -rf "$kd"
+  mv "$tmp" "$kd"
+}
+
+check() {
+  local g missing=0
+  for g in "${GROUPS_ALL[@]}"; do
+    if ! group_complete "$g"; then
+      echo "toolchain: $g not built ($(group_dir "$g"))" >&2
+      missing=1
+    fi
+  done
+  (( missing == 0 )) || return 1
+  [[ -f $(key_dir)/VERSIONS ]] || assemble_key_dir
+  echo "$(key_dir)/bin"
+}
+
+list() {
+  local g state
+  for g in "${GROUPS_ALL[@]}"; do
+    if group_complete "$g"; then state="built in $(<"$(group_dir "$g")/complete")s"; else state="not built"; fi
+    printf '%-20s %-60s %s\n' "$g" "$(group_recipe "$g")" "$state"
+  done
+  echo "bin dir: $(key_dir)/bin"
+}
+
+main() {
+  case ${1:-} in
+    --check) check; return ;;
+    --list) list; return ;;
+    -h|--help) sed -n '2,26p' "$0"; return ;;
+  esac
+  command -v go >/dev/null || { echo "toolchain: go not found" >&2; exit 1; }
+  local groups=("$@") g d t0 secs total=0
+  (( ${#groups[@]} )) || groups=("${GROUPS_ALL[@]}")
+  for g in "${groups[@]}"; do group_bins "$g" >/dev/null; done
+  mkdir -p "$CACHE_ROOT/groups"
+  for g in "${groups[@]}"; do
+    d=$(group_dir "$g")
+    if group_complete "$g"; then
+      echo "toolchain: $g cached ($(group_bins "$g"); cold build took $(<"$d/complete")s)"
+      continue
+    fi
+    echo "toolchain: building $g ($(group_recipe "$g")) ..."
+    rm -rf "$d.tmp"
+    mkdir -p "$d.tmp"
+    t0=$(date +%s)
+    if ! build_group "$g" "$d.tmp"; then
+      echo "toolchain: building $g FAILED after $(( $(date +%s) - t0 ))s" >&2
+      exit 1
+    fi
+    secs=$(( $(date +%s) - t0 ))
+    echo "$secs" >"$d.tmp/complete"
+    rm -rf "$d"
+    mv "$d.tmp" "$d"
+    total=$(( total + secs ))
+    echo "toolchain: built $g in ${secs}s"
+  done
+  echo "toolchain: ${total}s building in this run"
+  if check >/dev/null 2>&1; then
+    echo "toolchain: ready: $(key_dir)/bin"
+  fi
+}
+
+main "$@"
