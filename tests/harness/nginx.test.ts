@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import { describe, it } from "node:test";
 import { RecordedResource } from "../mocks";
 import { PodLayout, podLayout, rewriteServerConfig, startNginx } from "./nginx";
@@ -191,7 +192,19 @@ describe("startNginx", () => {
         }
     });
 
-    it("fails with nginx's own error when the config is broken, and leaves nothing running", async () => {
+    const podDirs = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("nginx-pod-")).sort();
+
+    it("refuses a config it cannot map to loopback ports before starting anything, and leaves no directory", async () => {
+        const before = podDirs();
+        await assert.rejects(
+            startNginx({ layout: plainLayout("server {\n    listen 80;\n}\n"), configDir: "/etc/nginx/conf.d", documentRoot: "/usr/share/nginx/html" }),
+            /listens on port 80, which is not a container port/,
+        );
+        assert.deepEqual(podDirs(), before);
+    });
+
+    it("fails with nginx's own error when the config is broken (nginx exited), and leaves no directory", async () => {
+        const before = podDirs();
         await assert.rejects(
             startNginx({ layout: plainLayout("server {\n    listen 8080;\n    no_such_directive on;\n}\n"), configDir: "/etc/nginx/conf.d", documentRoot: "/usr/share/nginx/html" }),
             (error: Error) => {
@@ -200,5 +213,6 @@ describe("startNginx", () => {
                 return true;
             },
         );
+        assert.deepEqual(podDirs(), before);
     });
 });

@@ -108,8 +108,9 @@ export function podLayout(resources: RecordedResource[]): PodLayout {
 
 /**
  * The only edit made to the generated server config: every container path in `paths` (at the start of a
- * path, as a whole component, outside `location` lines whose arguments are URIs) becomes `<root><path>`, and every `listen` on a container port becomes a
- * listen on 127.0.0.1 (or [::1] for an IPv6 address) at the mapped port. Throws when the config listens
+ * path, as a whole component, outside `location` lines whose arguments are URIs) becomes `<root><path>`,
+ * and every `listen` on a container port becomes a listen on 127.0.0.1 (or [::1] for an IPv6 address) at
+ * the mapped port. Throws when the config listens
  * on a port that is not mapped, or when a mapped port is never listened on: the Deployment's container
  * ports and the config must agree.
  */
@@ -266,6 +267,15 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
         throw new Error("startNginx: the pod has no writable directory for nginx's pid and temp files");
     }
 
+    const ports: { [name: string]: number } = {};
+    const portMap: { [containerPort: number]: number } = {};
+    for (const [name, containerPort] of Object.entries(layout.containerPorts)) {
+        let port = await freePort();
+        // The OS may hand a just-closed port out again; each container port needs its own.
+        while (Object.values(ports).includes(port)) port = await freePort();
+        ports[name] = port;
+        portMap[containerPort] = port;
+    }
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-pod-"));
     fs.chmodSync(root, 0o755);
     const own = (file: string, group?: number) => {
@@ -273,37 +283,37 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
     };
     const mkdir = (containerPath: string) => fs.mkdirSync(path.join(root, containerPath), { recursive: true, mode: 0o755 });
 
-    const ports: { [name: string]: number } = {};
-    const portMap: { [containerPort: number]: number } = {};
-    for (const [name, containerPort] of Object.entries(layout.containerPorts)) {
-        ports[name] = await freePort();
-        portMap[containerPort] = ports[name];
-    }
-    const rewrittenPaths = [...layout.mountPaths, options.documentRoot];
     const serverConfigs: { [file: string]: string } = {};
-    for (const file of layout.files) {
-        const target = path.join(root, file.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
-        let content = file.content;
-        if (path.posix.dirname(file.path) === options.configDir && file.path.endsWith(".conf")) {
-            serverConfigs[file.path] = rewriteServerConfig(file.content.toString("utf8"), root, rewrittenPaths, portMap);
-            content = Buffer.from(serverConfigs[file.path]);
-        }
-        fs.writeFileSync(target, content, { mode: file.mode });
-        fs.chmodSync(target, file.mode);
-        own(target, file.group);
-    }
-    for (const dir of layout.writableDirs) {
-        mkdir(dir);
-        fs.chmodSync(path.join(root, dir), 0o777);
-    }
-    mkdir(options.documentRoot);
-    fs.writeFileSync(path.join(root, options.documentRoot, "index.html"), INDEX_HTML, { mode: 0o644 });
-    mkdir("/etc/nginx");
-    fs.copyFileSync(MIME_TYPES, path.join(root, "/etc/nginx/mime.types"));
     const mainConf = path.join(root, "/etc/nginx/nginx.conf");
-    fs.writeFileSync(mainConf, mainConfig(root, tmp, options.configDir), { mode: 0o644 });
     const errorLogFile = path.join(root, tmp, "error.log");
+    try {
+        const rewrittenPaths = [...layout.mountPaths, options.documentRoot];
+        for (const file of layout.files) {
+            const target = path.join(root, file.path);
+            fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+            let content = file.content;
+            if (path.posix.dirname(file.path) === options.configDir && file.path.endsWith(".conf")) {
+                serverConfigs[file.path] = rewriteServerConfig(file.content.toString("utf8"), root, rewrittenPaths, portMap);
+                content = Buffer.from(serverConfigs[file.path]);
+            }
+            fs.writeFileSync(target, content, { mode: file.mode });
+            fs.chmodSync(target, file.mode);
+            own(target, file.group);
+        }
+        for (const dir of layout.writableDirs) {
+            mkdir(dir);
+            fs.chmodSync(path.join(root, dir), 0o777);
+        }
+        mkdir(options.documentRoot);
+        fs.writeFileSync(path.join(root, options.documentRoot, "index.html"), INDEX_HTML, { mode: 0o644 });
+        mkdir("/etc/nginx");
+        fs.copyFileSync(MIME_TYPES, path.join(root, "/etc/nginx/mime.types"));
+        fs.writeFileSync(mainConf, mainConfig(root, tmp, options.configDir), { mode: 0o644 });
+    } catch (error) {
+        // A config the harness cannot rewrite (or a file it cannot write) leaves nothing behind either.
+        fs.rmSync(root, { recursive: true, force: true });
+        throw error;
+    }
 
     const child = spawn(NGINX, ["-p", root + "/", "-e", errorLogFile, "-c", mainConf], {
         stdio: ["ignore", "pipe", "pipe"],
