@@ -94,6 +94,19 @@ describe("issueSelfSignedCert", () => {
         });
     }
 
+    it("signs with the hash Go's crypto/x509 picks for the key", () => {
+        const signature = (algorithm: string, ecdsaCurve?: string) => {
+            const privateKeyPem = generatePrivateKey({ algorithm, ecdsaCurve }).privateKeyPem;
+            const certPem = issueSelfSignedCert({ privateKeyPem, subject: { commonName: "x" }, validityPeriodHours: 1 }).certPem;
+            return /Signature Algorithm: (\S+)/.exec(execFileSync(OPENSSL, ["x509", "-noout", "-text"], { input: certPem, encoding: "utf8" }))?.[1];
+        };
+        assert.equal(signature("RSA"), "sha256WithRSAEncryption");
+        assert.equal(signature("ECDSA", "P256"), "ecdsa-with-SHA256");
+        assert.equal(signature("ECDSA", "P384"), "ecdsa-with-SHA384");
+        assert.equal(signature("ECDSA", "P521"), "ecdsa-with-SHA512");
+        assert.equal(signature("ED25519"), "ED25519");
+    });
+
     it("gives each certificate a random positive serial", () => {
         const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
         const issue = () => new crypto.X509Certificate(issueSelfSignedCert({ privateKeyPem: key, subject: { commonName: "x" }, validityPeriodHours: 1 }).certPem);

@@ -220,6 +220,13 @@ function run(args: string[], cwd: string): void {
     }
 }
 
+/** The hash the provider (Go's crypto/x509) signs with: SHA-256, SHA-384 for P-384, SHA-512 for P-521, none for Ed25519. */
+function signatureHash(key: crypto.KeyObject): string | undefined {
+    if (key.asymmetricKeyType === "ed25519") return undefined;
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    return curve === "secp384r1" ? "sha384" : curve === "secp521r1" ? "sha512" : "sha256";
+}
+
 /** Algorithm of a PEM key in the provider's words. */
 function keyAlgorithmOf(key: crypto.KeyObject): string {
     switch (key.asymmetricKeyType) {
@@ -282,8 +289,9 @@ export function issueSelfSignedCert(inputs: SelfSignedCertInputs, now: Date = ne
                 "",
             ].join("\n"),
         );
-        const digest = key.asymmetricKeyType === "ed25519" ? [] : ["-md", "sha256"];
-        run(["req", "-new", "-config", "ca.cnf", "-key", "key.pem", "-subj", subjectArgument(inputs.subject), "-out", "req.csr", ...(digest.length > 0 ? ["-sha256"] : [])], dir);
+        const hash = signatureHash(key);
+        const digest = hash === undefined ? [] : ["-md", hash];
+        run(["req", "-new", "-config", "ca.cnf", "-key", "key.pem", "-subj", subjectArgument(inputs.subject), "-out", "req.csr", ...(hash === undefined ? [] : [`-${hash}`])], dir);
         run(
             [
                 "ca", "-batch", "-selfsign", "-notext", "-preserveDN", "-config", "ca.cnf", "-keyfile", "key.pem", "-in", "req.csr",
