@@ -36,26 +36,24 @@ die() { log "error: $*"; exit 1; }
 PROCS=(watchdog kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 stop_dir() {
-  local dir=$1 name pid i alive
+  local dir=$1 name pid i
   [[ -d $dir/pids ]] || { log "nothing to stop in $dir"; return 0; }
+  # One at a time, in reverse start order: the API server shuts down
+  # promptly only while etcd is still there.
   for name in "${PROCS[@]}"; do
     [[ -f $dir/pids/$name ]] || continue
     pid=$(<"$dir/pids/$name")
     # Never signal ourselves (the watchdog runs this function too).
-    [[ $pid == "$$" || $pid == "${BASHPID:-}" ]] && continue
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for name in "${PROCS[@]}"; do
-    [[ -f $dir/pids/$name ]] || continue
-    pid=$(<"$dir/pids/$name")
-    [[ $pid == "$$" || $pid == "${BASHPID:-}" ]] && continue
-    alive=0
-    for i in $(seq 1 100); do
-      if kill -0 "$pid" 2>/dev/null; then alive=1; sleep 0.1; else alive=0; break; fi
-    done
-    if (( alive )); then
-      log "$name ($pid) did not exit on TERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
+    if [[ $pid != "$$" && $pid != "${BASHPID:-}" ]] && kill -TERM "$pid" 2>/dev/null; then
+      for i in $(seq 1 150); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      if kill -0 "$pid" 2>/dev/null; then
+        log "$name ($pid) did not exit within 15s of TERM, killing"
+        kill -KILL "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      fi
     fi
     rm -f "$dir/pids/$name"
   done
@@ -239,6 +237,7 @@ start() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --authorization-mode RBAC \
+    --allow-privileged=true \
     --enable-priority-and-fairness=false \
     --profiling=false
   STARTED+=(kube-apiserver)
