@@ -253,7 +253,7 @@ main() {
   for g in "${groups[@]}"; do
     d=$(group_dir "$g")
     if group_complete "$g"; then
-      echo "toolchain: $g cached ($(group_bins "$g"); cold build took $(<"$d/complete")s)"
+      echo "toolchain: $g cached ($(group_bins "$g"); built in $(<"$d/complete")s)"
       continue
     fi
     echo "toolchain: building $g ($(group_recipe "$g")) ..."
