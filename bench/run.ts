@@ -8,7 +8,11 @@
 // least squares over N.
 // Part 2, the real engine (bench/engine.ts), only where the e2e toolchain is built.
 //
-//   node dist/bench/run.js [--runs 5] [--ns 1,10,100,1000] [--out bench/results/latest.json] [--no-engine]
+//   node dist/bench/run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out bench/results/latest.json] [--no-engine]
+//
+// --runs is the number of runs per variant at every N; N of 100 and less get --runs-small runs
+// instead (when larger): they take well under a second each, and at that size a few hundred ms of
+// someone else's load is most of the figure, so more runs are what makes their median mean something.
 //
 // Exits non-zero if the variants do not register the same resources with the same specs; never
 // because of a figure (this is a benchmark, not a test).
@@ -30,13 +34,14 @@ const PROGRAM = path.join(__dirname, "program.js");
 
 interface Options {
     runs: number;
+    runsSmall: number;
     ns: number[];
     out: string;
     engine: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-    const options: Options = { runs: 5, ns: [1, 10, 100, 1000], out: path.join(ROOT, "bench", "results", "latest.json"), engine: true };
+    const options: Options = { runs: 5, runsSmall: 15, ns: [1, 10, 100, 1000], out: path.join(ROOT, "bench", "results", "latest.json"), engine: true };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = () => {
@@ -45,17 +50,20 @@ function parseOptions(argv: string[]): Options {
             return v;
         };
         if (arg === "--runs") options.runs = Number(value());
+        else if (arg === "--runs-small") options.runsSmall = Number(value());
         else if (arg === "--ns") options.ns = value().split(",").map(Number);
         else if (arg === "--out") options.out = path.resolve(value());
         else if (arg === "--no-engine") options.engine = false;
-        else throw new Error(`unknown argument ${arg}; usage: run.js [--runs 5] [--ns 1,10,100,1000] [--out FILE] [--no-engine]`);
+        else throw new Error(`unknown argument ${arg}; usage: run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out FILE] [--no-engine]`);
     }
     if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error(`--runs must be a whole number >= 1`);
+    if (!Number.isInteger(options.runsSmall) || options.runsSmall < 1) throw new Error(`--runs-small must be a whole number >= 1`);
     if (options.ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--ns must be whole numbers >= 1`);
     return options;
 }
 
 interface RawRun extends RunResult {
+    /** Which run of this N (0-based); the component and baseline runs of one round ran back to back. */
     round: number;
     /** Position of this run in the whole sequence, to see drift. */
     sequence: number;
@@ -190,7 +198,7 @@ function table(rows: string[][]): string {
     return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ")).join("\n");
 }
 
-function printReport(summary: ReturnType<typeof summarize>, runs: number): void {
+function printReport(summary: ReturnType<typeof summarize>): void {
     const header = ["N", "runs", "component ms", "baseline ms", "ratio", "paired ratio", "CPU ratio", "comp ms/inst", "base ms/inst", "comp RSS MiB", "base RSS MiB", "RSS ratio", "resources c/b"];
     const rows = summary.perN.map((p) => [
         String(p.n),
@@ -208,7 +216,7 @@ function printReport(summary: ReturnType<typeof summarize>, runs: number): void 
         `${p.resources.component.total}/${p.resources.baseline.total}`,
     ]);
     console.log("");
-    console.log(`Program cost on mocks (medians of ${runs} runs each, separate processes, interleaved; wall = first resource constructed -> all outputs resolved and registrations settled)`);
+    console.log(`Program cost on mocks (medians over the runs shown, each a separate process, component and baseline interleaved; wall = first resource constructed -> all outputs resolved and registrations settled)`);
     console.log(table([header, ...rows]));
     console.log("resources c/b: everything registered, the component counted too (custom resources are the same, checked)");
     console.log("");
@@ -250,19 +258,29 @@ async function main(): Promise<void> {
     // Warm-up, discarded: the first processes pay for a cold file cache.
     for (const variant of VARIANTS) runProgram(variant, 1);
 
+    /** Largest N that counts as small for --runs-small. */
+    const SMALL_N = 100;
+    const runsFor = (n: number) => (n <= SMALL_N ? Math.max(options.runs, options.runsSmall) : options.runs);
+    const rounds = Math.max(...options.ns.map(runsFor));
     const raw: RawRun[] = [];
     let sequence = 0;
-    for (let round = 0; round < options.runs; round++) {
-        for (const n of options.ns) {
-            // ABBA: which variant goes first alternates by round, so neither always runs first.
-            const order: Variant[] = round % 2 === 0 ? ["component", "baseline"] : ["baseline", "component"];
+    const done = new Map<number, number>();
+    for (let round = 0; round < rounds; round++) {
+        // An N with fewer runs than there are rounds is spread evenly over them, so that its runs too
+        // sample the whole session's load rather than its beginning.
+        const inRound = options.ns.filter((n) => Math.floor(((round + 1) * runsFor(n)) / rounds) > Math.floor((round * runsFor(n)) / rounds));
+        for (const n of inRound) {
+            const index = done.get(n) ?? 0;
+            done.set(n, index + 1);
+            // ABBA: which variant goes first alternates from one run of this N to the next.
+            const order: Variant[] = index % 2 === 0 ? ["component", "baseline"] : ["baseline", "component"];
             for (const variant of order) {
                 const loadAvg1 = os.loadavg()[0];
                 const started = new Date().toISOString();
                 const result = runProgram(variant, n);
                 checkResourceCounts(result);
-                raw.push({ ...result, round, sequence: sequence++, startedAt: started, loadAvg1 });
-                process.stderr.write(`round ${round + 1}/${options.runs} N=${n} ${variant}: ${ms(result.wallMs)} ms, ${mib(result.peakRssBytes)} MiB (load ${loadAvg1.toFixed(1)})\n`);
+                raw.push({ ...result, round: index, sequence: sequence++, startedAt: started, loadAvg1 });
+                process.stderr.write(`run ${index + 1}/${runsFor(n)} N=${n} ${variant}: ${ms(result.wallMs)} ms, CPU ${ms(result.cpuMs)} ms, ${mib(result.peakRssBytes)} MiB (load ${loadAvg1.toFixed(1)})\n`);
             }
         }
     }
@@ -272,7 +290,7 @@ async function main(): Promise<void> {
             throw new Error(`N=${p.n}: component registered ${p.resources.component.custom} custom resources, baseline ${p.resources.baseline.custom}`);
         }
     }
-    printReport(summary, options.runs);
+    printReport(summary);
 
     let engine: EngineReport | undefined;
     if (options.engine) {
@@ -288,9 +306,9 @@ async function main(): Promise<void> {
         versions,
         scenario: "HTTPS (RandomId, PrivateKey RSA 2048, SelfSignedCert, kubernetes.io/tls Secret) + ConfigMap + Deployment (1 replica) + NodePort Service, per instance",
         method:
-            "each run a separate node process on the recording mocks (tests/mocks.ts); wallMs from just before the first resource is constructed to every output resolved and every registration settled; processMs from process start to the same point; runs interleaved (ABBA across rounds, every round visits every N); figures are medians",
+            "each run a separate node process on the recording mocks (tests/mocks.ts); wallMs from just before the first resource is constructed to every output resolved and every registration settled; processMs from process start to the same point; runs interleaved (component and baseline back to back, in ABBA order from one run of an N to the next; the runs of every N spread evenly over the session); figures are medians",
         ratioGoal: RATIO_GOAL,
-        options: { runs: options.runs, ns: options.ns },
+        options: { runs: options.runs, runsSmall: options.runsSmall, ns: options.ns, runsPerN: Object.fromEntries(options.ns.map((n) => [n, runsFor(n)])) },
         mocks: { ...summary, raw },
         engine,
     };
