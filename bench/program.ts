@@ -1,11 +1,15 @@
-// One measured run, in its own process: `node dist/bench/program.js <component|baseline> <N> [--dump FILE]`.
+// One measured run, in its own process: `node dist/bench/program.js <component|baseline> <N> [--dump FILE] [--count-promises]`.
 // Installs the recording mocks, builds N instances of the scenario, waits until every output has
 // resolved and every registration has reached the mocks, and prints one JSON line:
 //   { variant, n, wallMs, cpuMs, constructMs, processMs, peakRssBytes, resources: { total, custom, components, byType } }
 // wallMs runs from just before the first resource is constructed to all outputs resolved and settled;
 // processMs runs from process start (node's time origin) to the same point, module loading included.
+// With --count-promises, every promise created in the measured window is counted (async_hooks; this
+// slows the run, so the driver does it in runs of its own): a measure of the runtime work an instance
+// costs that load from other processes cannot disturb.
 // With --dump, the recorded inputs of every resource are written to FILE as well, for the driver's
 // check that both variants send the same specs.
+import { createHook } from "async_hooks";
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +26,8 @@ export interface RunResult {
     processMs: number;
     peakRssBytes: number;
     resources: { total: number; custom: number; components: number; byType: { [type: string]: number } };
+    /** Promises created in the measured window; only with --count-promises. */
+    promises?: number;
 }
 
 async function main(): Promise<void> {
@@ -38,6 +44,14 @@ async function main(): Promise<void> {
     // of this process's memory.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const build: Builder = require(variant === "component" ? "./component" : "./baseline").build;
+    let promises = 0;
+    const promiseCounter = rest.includes("--count-promises")
+        ? createHook({
+              init(_id, type) {
+                  if (type === "PROMISE") promises++;
+              },
+          }).enable()
+        : undefined;
 
     const cpuStart = process.cpuUsage();
     const start = performance.now();
@@ -50,6 +64,7 @@ async function main(): Promise<void> {
     await settle();
     const end = performance.now();
     const cpu = process.cpuUsage(cpuStart);
+    promiseCounter?.disable();
 
     const byType: { [type: string]: number } = {};
     for (const r of mocks.resources) {
@@ -66,6 +81,7 @@ async function main(): Promise<void> {
         processMs: end,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
         resources: { total: mocks.resources.length, custom, components: mocks.resources.length - custom, byType },
+        ...(promiseCounter ? { promises } : {}),
     };
     if (dumpFile !== undefined) {
         fs.writeFileSync(dumpFile, JSON.stringify(mocks.resources.map(({ type, name, inputs, id }) => ({ type, name, inputs, custom: id !== "" }))));

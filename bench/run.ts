@@ -116,6 +116,20 @@ function checkSameSpecs(): void {
     }
 }
 
+/**
+ * Promises one more instance creates, per variant: (count at N=20 - count at N=10) / 10, so the fixed
+ * cost of a program drops out. Deterministic, so it shows the component's extra work without the noise
+ * of a loaded machine.
+ */
+function countPromisesPerInstance(): Record<Variant, number> {
+    const per = {} as Record<Variant, number>;
+    for (const variant of VARIANTS) {
+        const at = (n: number) => runProgram(variant, n, ["--count-promises"]).promises ?? NaN;
+        per[variant] = (at(20) - at(10)) / 10;
+    }
+    return per;
+}
+
 function checkResourceCounts(run: RunResult): void {
     const expected = CUSTOM_RESOURCES_PER_INSTANCE * run.n;
     if (run.resources.custom !== expected) {
@@ -220,12 +234,32 @@ function printReport(summary: ReturnType<typeof summarize>): void {
     console.log(table([header, ...rows]));
     console.log("resources c/b: everything registered, the component counted too (custom resources are the same, checked)");
     console.log("");
+    console.log("Whole process (node start -> all outputs resolved, module loading included), medians:");
+    console.log(
+        table([
+            ["N", "component ms", "baseline ms", "ratio"],
+            ...summary.perN.map((p) => [String(p.n), ms(p.median.component.processMs), ms(p.median.baseline.processMs), p.processRatio.toFixed(3)]),
+        ]),
+    );
+    console.log("");
     for (const variant of VARIANTS) {
         const s = summary.slopes[variant];
         const m = summary.marginal[variant].map((x) => `${x.from}->${x.to}: ${x.msPerInstance.toFixed(2)}`).join(", ");
         console.log(`${variant.padEnd(9)} slope ${s.slope.toFixed(2)} ms/instance (least squares over N, intercept ${s.intercept.toFixed(0)} ms, r^2 ${s.r2.toFixed(4)}); marginal ms/instance ${m}`);
     }
     console.log(`slope ratio component/baseline: ${(summary.slopes.component.slope / summary.slopes.baseline.slope).toFixed(3)}`);
+    // Linear in N means one more instance costs the same at any size: compare the last segment's
+    // marginal cost with the one before it (1.00 = perfectly linear; above it, growing with N).
+    for (const variant of VARIANTS) {
+        const m = summary.marginal[variant];
+        if (m.length >= 2) {
+            const last = m[m.length - 1];
+            const before = m[m.length - 2];
+            console.log(
+                `${variant.padEnd(9)} growth of the per-instance cost ${before.from}->${before.to} to ${last.from}->${last.to}: x${(last.msPerInstance / before.msPerInstance).toFixed(2)}`,
+            );
+        }
+    }
     const missed = summary.perN.filter((p) => !p.meetsGoal);
     console.log(
         missed.length === 0
@@ -255,6 +289,10 @@ async function main(): Promise<void> {
 
     checkSameSpecs();
     console.log("specs: component and baseline register the same custom resources with the same inputs (N=2)");
+    const promisesPerInstance = countPromisesPerInstance();
+    console.log(
+        `runtime work per instance (promises created, counted apart from the timed runs; unaffected by load): component ${promisesPerInstance.component}, baseline ${promisesPerInstance.baseline}, ratio ${(promisesPerInstance.component / promisesPerInstance.baseline).toFixed(3)}`,
+    );
     // Warm-up, discarded: the first processes pay for a cold file cache.
     for (const variant of VARIANTS) runProgram(variant, 1);
 
@@ -309,7 +347,7 @@ async function main(): Promise<void> {
             "each run a separate node process on the recording mocks (tests/mocks.ts); wallMs from just before the first resource is constructed to every output resolved and every registration settled; processMs from process start to the same point; runs interleaved (component and baseline back to back, in ABBA order from one run of an N to the next; the runs of every N spread evenly over the session); figures are medians",
         ratioGoal: RATIO_GOAL,
         options: { runs: options.runs, runsSmall: options.runsSmall, ns: options.ns, runsPerN: Object.fromEntries(options.ns.map((n) => [n, runsFor(n)])) },
-        mocks: { ...summary, raw },
+        mocks: { promisesPerInstance, ...summary, raw },
         engine,
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
