@@ -104,6 +104,15 @@ scratch_copy() { # group dest
   cp -a "$TOOLS/$1/." "$2/"
 }
 
+# The directory of a dependency in the module cache, downloading it if needed
+# (go list -m prints an empty Dir for a module not downloaded yet).
+module_dir() { # tools-module-dir module
+  local d
+  d=$(cd "$1" && go mod download -json "$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+  [[ -n $d && -d $d ]] || { echo "toolchain: cannot find $2 in the module cache" >&2; return 1; }
+  echo "$d"
+}
+
 build_group() { # group outdir(bin parent)
   local g=$1 out=$2 src dir
   mkdir -p "$out/bin"
@@ -118,7 +127,7 @@ build_group() { # group outdir(bin parent)
     kubernetes-provider)
       src=$out/src
       scratch_copy kubernetes-provider "$src"
-      dir=$(cd "$src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+      dir=$(module_dir "$src" github.com/pulumi/pulumi-kubernetes/provider/v4)
       # The module's committed schema.json, with the version we build filled in.
       node -e '
         const fs = require("fs");
@@ -178,7 +187,7 @@ build_group() { # group outdir(bin parent)
       ;;
     kwok)
       (cd "$TOOLS/kwok" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
-      dir=$(cd "$TOOLS/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+      dir=$(module_dir "$TOOLS/kwok" sigs.k8s.io/kwok)
       mkdir -p "$out/share/kwok-stages"
       # kwok's own node and pod stages (once a config has any Stage, kwok uses only those).
       cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" \
@@ -246,7 +255,7 @@ main() {
     -h|--help) sed -n '2,26p' "$0"; return ;;
   esac
   command -v go >/dev/null || { echo "toolchain: go not found" >&2; exit 1; }
-  local groups=("$@") g d t0 secs total=0
+  local groups=("$@") g d b t0 secs total=0
   (( ${#groups[@]} )) || groups=("${GROUPS_ALL[@]}")
   for g in "${groups[@]}"; do group_bins "$g" >/dev/null; done
   mkdir -p "$CACHE_ROOT/groups"
@@ -260,10 +269,16 @@ main() {
     rm -rf "$d.tmp"
     mkdir -p "$d.tmp"
     t0=$(date +%s)
-    if ! build_group "$g" "$d.tmp"; then
+    # In a background subshell so that `set -e` holds inside build_group
+    # (bash ignores it in a function called as an `if` condition).
+    ( build_group "$g" "$d.tmp" ) &
+    if ! wait $!; then
       echo "toolchain: building $g FAILED after $(( $(date +%s) - t0 ))s" >&2
       exit 1
     fi
+    for b in $(group_bins "$g"); do
+      [[ -x $d.tmp/bin/$b ]] || { echo "toolchain: $g: $b was not built" >&2; exit 1; }
+    done
     secs=$(( $(date +%s) - t0 ))
     echo "$secs" >"$d.tmp/complete"
     rm -rf "$d"
