@@ -31,6 +31,8 @@ export interface EngineRun {
     n: number;
     round: number;
     ms: Record<Phase, number>;
+    /** False when the no-change preview (or kubectl diff) reported changes right after the deployment. */
+    previewClean: boolean;
 }
 
 export interface EngineReport {
@@ -55,13 +57,8 @@ interface Env {
     env: NodeJS.ProcessEnv;
 }
 
-function run(cmd: string, args: string[], env: Env | NodeJS.ProcessEnv, cwd?: string, allowFail = false): SpawnSyncReturns<string> {
-    const child = spawnSync(cmd, args, {
-        cwd,
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-        env: "env" in env ? (env as Env).env : (env as NodeJS.ProcessEnv),
-    });
+function run(cmd: string, args: string[], e: Env, cwd?: string, allowFail = false): SpawnSyncReturns<string> {
+    const child = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: e.env });
     if (!allowFail && child.status !== 0) {
         throw new Error(`${cmd} ${args.join(" ")} failed (exit ${child.status}):\n${child.stdout?.slice(-4000)}\n${child.stderr?.slice(-4000)}`);
     }
@@ -188,28 +185,31 @@ function makeKeys(dir: string, e: Env): { certPem: string; keyPem: string } {
     return { certPem: fs.readFileSync(crt, "utf8"), keyPem: fs.readFileSync(key, "utf8") };
 }
 
-function kubectlCycle(n: number, file: string, e: Env): Record<Phase, number> {
+function kubectlCycle(n: number, file: string, e: Env): { ms: Record<Phase, number>; previewClean: boolean } {
     const start = performance.now();
     run("kubectl", ["apply", "-f", file], e);
     for (let i = 0; i < n; i++) {
         run("kubectl", ["rollout", "status", `deployment/${instanceName(i)}`, "--timeout=600s"], e);
     }
     const up = performance.now() - start;
-    // `kubectl diff` exits 0 when nothing would change, 1 when something would: both are a no-change check here.
+    // `kubectl diff` exits 0 when nothing would change and 1 when something would; more is an error.
     const diffStart = performance.now();
     const diff = run("kubectl", ["diff", "-f", file], e, undefined, true);
     const preview = performance.now() - diffStart;
-    if (diff.status !== 0) {
-        throw new Error(`kubectl diff found changes right after apply (exit ${diff.status}):\n${diff.stdout.slice(-2000)}${diff.stderr.slice(-2000)}`);
+    if (diff.status !== 0 && diff.status !== 1) {
+        throw new Error(`kubectl diff failed (exit ${diff.status}):\n${diff.stderr.slice(-2000)}`);
+    }
+    if (diff.status === 1) {
+        process.stderr.write(`kubectl diff reported changes right after apply (N=${n}):\n${diff.stdout.slice(-1500)}\n`);
     }
     const destroy = timed("kubectl", ["delete", "-f", file, "--wait=true"], e);
-    return { up, preview, destroy };
+    return { ms: { up, preview, destroy }, previewClean: diff.status === 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pulumi side: the CLI on a local file backend, the program bench/engineProgram.ts.
 
-function pulumiProject(root: string, work: string): string {
+function pulumiProject(root: string): string {
     // Inside dist/, so node resolves @pulumi/* and the package from the repo's node_modules.
     const dir = path.join(root, "dist", "bench", "engine-project");
     fs.mkdirSync(dir, { recursive: true });
@@ -218,17 +218,22 @@ function pulumiProject(root: string, work: string): string {
         ["name: nginx-service-bench", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.js", ""].join("\n"),
     );
     fs.writeFileSync(path.join(dir, "index.js"), `module.exports = require("../engineProgram.js");\n`);
-    void work;
     return dir;
 }
 
-function pulumiCycle(n: number, project: string, e: Env): Record<Phase, number> {
+function pulumiCycle(n: number, project: string, e: Env): { ms: Record<Phase, number>; previewClean: boolean } {
     const stack = `bench-${n}`;
     const p = (args: string[]) => ["--non-interactive", "--cwd", project, "--stack", stack, ...args];
     const up = timed("pulumi", p(["up", "--yes", "--skip-preview", "--suppress-outputs", "--suppress-progress"]), e);
-    const preview = timed("pulumi", p(["preview", "--expect-no-changes", "--suppress-outputs", "--suppress-progress"]), e);
+    // --expect-no-changes makes a preview that finds changes exit non-zero: timed either way, recorded.
+    const previewStart = performance.now();
+    const previewRun = run("pulumi", p(["preview", "--expect-no-changes", "--suppress-outputs", "--suppress-progress"]), e, undefined, true);
+    const preview = performance.now() - previewStart;
+    if (previewRun.status !== 0) {
+        process.stderr.write(`pulumi preview --expect-no-changes failed right after up (N=${n}):\n${previewRun.stdout.slice(-1500)}${previewRun.stderr.slice(-1500)}\n`);
+    }
     const destroy = timed("pulumi", p(["destroy", "--yes", "--skip-preview", "--suppress-progress"]), e);
-    return { up, preview, destroy };
+    return { ms: { up, preview, destroy }, previewClean: previewRun.status === 0 };
 }
 
 function startControlPlane(root: string, e: Env): { dir: string; kubeconfig: string } {
@@ -293,7 +298,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             kubectl: run("kubectl", ["version", "--client", "-o", "json"], e).stdout.match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
             server: run("kubectl", ["version", "-o", "json"], e).stdout.match(/"serverVersion":[\s\S]*?"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
         };
-        const project = pulumiProject(options.root, work);
+        const project = pulumiProject(options.root);
         const keys = makeKeys(work, e);
         const files = new Map<number, string>();
         for (const n of ns) {
@@ -305,16 +310,17 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             run("pulumi", ["--non-interactive", "--cwd", project, "--stack", `bench-${n}`, "config", "set", "count", String(n)], e);
         }
         // Warm-up, discarded: plugin start-up caches, API server caches, node's compile cache.
-        pulumiCycle(1, project, e);
-        kubectlCycle(1, files.get(1)!, e);
+        const warm = Math.min(...ns);
+        pulumiCycle(warm, project, e);
+        kubectlCycle(warm, files.get(warm)!, e);
 
         const runs: EngineRun[] = [];
         for (let round = 0; round < options.runs; round++) {
             for (const n of ns) {
                 const order: Tool[] = round % 2 === 0 ? ["pulumi", "kubectl"] : ["kubectl", "pulumi"];
                 for (const tool of order) {
-                    const ms = tool === "pulumi" ? pulumiCycle(n, project, e) : kubectlCycle(n, files.get(n)!, e);
-                    runs.push({ tool, n, round, ms });
+                    const { ms, previewClean } = tool === "pulumi" ? pulumiCycle(n, project, e) : kubectlCycle(n, files.get(n)!, e);
+                    runs.push({ tool, n, round, ms, previewClean });
                     process.stderr.write(`engine round ${round + 1}/${options.runs} N=${n} ${tool}: up ${ms.up.toFixed(0)} ms, preview ${ms.preview.toFixed(0)} ms, destroy ${ms.destroy.toFixed(0)} ms\n`);
                 }
             }
