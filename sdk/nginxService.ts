@@ -56,9 +56,13 @@ export class NginxService extends pulumi.ComponentResource {
 
         const ingress = loadBalancerIngress(service);
         this.serviceName = service.metadata.name;
-        this.namespace = service.metadata.namespace;
+        // A preview without cluster access leaves the provider's namespace unset; the names then use
+        // the same namespace the certificate assumed.
+        this.namespace = pulumi
+            .all([service.metadata.namespace, settings.namespaceForNames])
+            .apply(([actual, assumed]) => (actual === undefined || actual === "" ? assumed : actual));
         this.clusterIP = service.spec.clusterIP;
-        this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.${settings.clusterDomain}`;
+        this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${this.namespace}.svc.${settings.clusterDomain}`;
         const isLb = settings.serviceType === ServiceType.LoadBalancer;
         this.loadBalancerIP = ingress.apply((i) => (isLb ? i?.ip : undefined));
         this.loadBalancerHostname = ingress.apply((i) => (isLb ? i?.hostname : undefined));
