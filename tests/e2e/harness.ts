@@ -75,6 +75,12 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): str
     return result.stdout;
 }
 
+/** kubectl's exit status and output, for commands expected to fail. */
+export function kubectlResult(kubeconfig: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 export function kubectlJson(kubeconfig: string, args: string[]): any {
     return JSON.parse(kubectl(kubeconfig, [...args, "-o", "json"]));
 }

@@ -15,6 +15,7 @@ import {
     exists,
     kubectl,
     kubectlJson,
+    kubectlResult,
     pulumiEnv,
     PulumiEnv,
     readAllFiles,
@@ -79,6 +80,10 @@ for (const program of programs) {
 
         before(async () => {
             createRestrictedNamespace(kubeconfig, namespace);
+            // Control: the namespace really enforces the profile, so an admitted pod means a compliant one.
+            const plain = kubectlResult(kubeconfig, ["-n", namespace, "run", "psa-control", "--image=nginx", "--restart=Never", "--dry-run=server"]);
+            assert.notEqual(plain.status, 0, "a pod without a security context must be rejected");
+            assert.match(plain.stderr, /violates PodSecurity "restricted/);
             stack = await stackFor(env, path.join(REPO, program.dir), `e2e-${process.pid}`, { namespace });
         });
 
