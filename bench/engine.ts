@@ -209,15 +209,16 @@ function kubectlCycle(n: number, file: string, e: Env): { ms: Record<Phase, numb
 // ---------------------------------------------------------------------------------------------
 // Pulumi side: the CLI on a local file backend, the program bench/engineProgram.ts.
 
-function pulumiProject(root: string): string {
-    // Inside dist/, so node resolves @pulumi/* and the package from the repo's node_modules.
+function pulumiProject(root: string, codeDir: string): string {
+    // Inside dist/, so the language host finds @pulumi/pulumi in the repo's node_modules; the program
+    // itself is loaded from codeDir (NODE_PATH points its @pulumi/* requires at the same node_modules).
     const dir = path.join(root, "dist", "bench", "engine-project");
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
         path.join(dir, "Pulumi.yaml"),
         ["name: nginx-service-bench", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.js", ""].join("\n"),
     );
-    fs.writeFileSync(path.join(dir, "index.js"), `module.exports = require("../engineProgram.js");\n`);
+    fs.writeFileSync(path.join(dir, "index.js"), `module.exports = require(${JSON.stringify(path.join(codeDir, "bench", "engineProgram.js"))});\n`);
     return dir;
 }
 
@@ -273,7 +274,7 @@ function printReport(perN: NonNullable<EngineReport["perN"]>): void {
     console.log(rows.map((r) => r.map((cell, c) => cell.padStart(widths[c])).join("  ")).join("\n"));
 }
 
-export async function runEngineBenchmark(options: { root: string; bin: string; runs: number; ns?: number[] }): Promise<EngineReport> {
+export async function runEngineBenchmark(options: { root: string; bin: string; runs: number; ns?: number[]; codeDir?: string }): Promise<EngineReport> {
     const ns = options.ns ?? ENGINE_NS;
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
     const env: NodeJS.ProcessEnv = {
@@ -286,6 +287,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         NGINX_SERVICE_E2E_BIN: options.bin,
+        NODE_PATH: path.join(options.root, "node_modules"),
     };
     fs.mkdirSync(path.join(work, "state"), { recursive: true });
     const e: Env = { root: options.root, bin: options.bin, work, env };
@@ -298,7 +300,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             kubectl: run("kubectl", ["version", "--client", "-o", "json"], e).stdout.match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
             server: run("kubectl", ["version", "-o", "json"], e).stdout.match(/"serverVersion":[\s\S]*?"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
         };
-        const project = pulumiProject(options.root);
+        const project = pulumiProject(options.root, options.codeDir ?? path.resolve(__dirname, ".."));
         const keys = makeKeys(work, e);
         const files = new Map<number, string>();
         for (const n of ns) {
@@ -337,13 +339,13 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
 }
 
 /** Runs part 2 where the toolchain is built; otherwise prints one line saying why not. */
-export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[] }): Promise<EngineReport> {
+export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[]; codeDir?: string }): Promise<EngineReport> {
     const { bin, reason } = findToolchain(options.root);
     if (bin === undefined) {
         console.log(`\nengine benchmark (part 2) skipped: the e2e toolchain is not built: ${reason}`);
         return { ran: false, reason };
     }
-    return runEngineBenchmark({ root: options.root, bin, runs: options.runs, ns: options.ns });
+    return runEngineBenchmark({ root: options.root, bin, runs: options.runs, ns: options.ns, codeDir: options.codeDir });
 }
 
 if (require.main === module) {

@@ -17,6 +17,7 @@
 // Exits non-zero if the variants do not register the same resources with the same specs; never
 // because of a figure (this is a benchmark, not a test).
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -30,7 +31,32 @@ import { leastSquares, LinearFit, median } from "./stats";
 export const RATIO_GOAL = 1.1;
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const PROGRAM = path.join(__dirname, "program.js");
+const DIST = path.resolve(__dirname, "..");
+
+/**
+ * A private copy of the compiled code (dist/sdk, dist/bench, dist/tests) that every measured process
+ * runs from, so that a rebuild of dist/ during the benchmark (`npm test` builds) cannot change the code
+ * between one run and the next. @pulumi/* still come from the repository's node_modules, via NODE_PATH.
+ */
+interface CodeSnapshot {
+    dir: string;
+    /** sha256 over the snapshot's sdk/*.js: which build of the component was measured. */
+    sdkHash: string;
+}
+
+function snapshotCode(): CodeSnapshot {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-code-"));
+    for (const sub of ["sdk", "bench", "tests"]) {
+        fs.cpSync(path.join(DIST, sub), path.join(dir, sub), { recursive: true, filter: (src) => !src.includes("engine-project") });
+    }
+    const hash = crypto.createHash("sha256");
+    for (const file of fs.readdirSync(path.join(dir, "sdk")).filter((f) => f.endsWith(".js")).sort()) {
+        hash.update(file).update(fs.readFileSync(path.join(dir, "sdk", file)));
+    }
+    return { dir, sdkHash: hash.digest("hex").slice(0, 16) };
+}
+
+let code: CodeSnapshot | undefined;
 
 interface Options {
     runs: number;
@@ -73,12 +99,13 @@ interface RawRun extends RunResult {
 }
 
 function runProgram(variant: Variant, n: number, extra: string[] = []): RunResult {
-    const child = spawnSync(process.execPath, [PROGRAM, variant, String(n), ...extra], {
+    if (code === undefined) throw new Error("no code snapshot");
+    const child = spawnSync(process.execPath, [path.join(code.dir, "bench", "program.js"), variant, String(n), ...extra], {
         cwd: ROOT,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
-        // Pulumi reads these; keep the runs hermetic whatever the caller's shell has set.
-        env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", NODE_OPTIONS: "" },
+        // Pulumi reads PULUMI_DEBUG_PROMISE_LEAKS; keep the runs hermetic whatever the caller's shell has set.
+        env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", NODE_OPTIONS: "", NODE_PATH: path.join(ROOT, "node_modules") },
     });
     if (child.status !== 0) {
         throw new Error(`program ${variant} N=${n} failed (exit ${child.status}, signal ${child.signal}):\n${child.stderr}`);
@@ -91,10 +118,10 @@ function packageVersion(name: string): string {
     return JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
 }
 
-function gitDescribe(): { commit: string; sdkDirty: boolean } {
+function gitDescribe(): { commit: string; sdkDirty: boolean; sdkHash?: string } {
     const rev = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" });
     const dirty = spawnSync("git", ["status", "--porcelain", "--", "sdk"], { cwd: ROOT, encoding: "utf8" });
-    return { commit: rev.stdout.trim(), sdkDirty: dirty.stdout.trim() !== "" };
+    return { commit: rev.stdout.trim(), sdkDirty: dirty.stdout.trim() !== "", sdkHash: code?.sdkHash };
 }
 
 /** Before measuring: both variants register the same resources with the same specs (see specs.ts). */
@@ -271,6 +298,8 @@ function printReport(summary: ReturnType<typeof summarize>): void {
 async function main(): Promise<void> {
     const options = parseOptions(process.argv.slice(2));
     const startedAt = new Date().toISOString();
+    code = snapshotCode();
+    const git = gitDescribe();
     const machine = {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -332,14 +361,14 @@ async function main(): Promise<void> {
 
     let engine: EngineReport | undefined;
     if (options.engine) {
-        engine = await runEngineBenchmarkIfBuilt({ root: ROOT, runs: options.runs });
+        engine = await runEngineBenchmarkIfBuilt({ root: ROOT, runs: options.runs, codeDir: code.dir });
     }
 
     const report = {
         benchmark: "nginx-service issue 5",
         startedAt,
         finishedAt: new Date().toISOString(),
-        git: gitDescribe(),
+        git,
         machine: { ...machine, loadAvgAtEnd: os.loadavg() },
         versions,
         scenario: "HTTPS (RandomId, PrivateKey RSA 2048, SelfSignedCert, kubernetes.io/tls Secret) + ConfigMap + Deployment (1 replica) + NodePort Service, per instance",
@@ -352,6 +381,7 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
+    fs.rmSync(code.dir, { recursive: true, force: true });
     console.log(`\nevery figure: ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 
