@@ -359,11 +359,6 @@ async function main(): Promise<void> {
     }
     printReport(summary);
 
-    let engine: EngineReport | undefined;
-    if (options.engine) {
-        engine = await runEngineBenchmarkIfBuilt({ root: ROOT, runs: options.runs, codeDir: code.dir });
-    }
-
     const report = {
         benchmark: "nginx-service issue 5",
         startedAt,
@@ -377,10 +372,27 @@ async function main(): Promise<void> {
         ratioGoal: RATIO_GOAL,
         options: { runs: options.runs, runsSmall: options.runsSmall, ns: options.ns, runsPerN: Object.fromEntries(options.ns.map((n) => [n, runsFor(n)])) },
         mocks: { promisesPerInstance, ...summary, raw },
-        engine,
+        engine: undefined as EngineReport | undefined,
     };
-    fs.mkdirSync(path.dirname(options.out), { recursive: true });
-    fs.writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
+    const write = () => {
+        fs.mkdirSync(path.dirname(options.out), { recursive: true });
+        fs.writeFileSync(options.out, JSON.stringify(report, null, 2) + "\n");
+    };
+    // Written before part 2 too, so that the mocks' figures survive whatever happens to the engine run.
+    write();
+    if (options.engine) {
+        try {
+            report.engine = await runEngineBenchmarkIfBuilt({ root: ROOT, runs: options.runs, codeDir: code.dir });
+        } catch (err) {
+            const error = err instanceof Error ? err.message : String(err);
+            console.log(`\nengine benchmark (part 2) failed: ${error.slice(0, 2000)}`);
+            report.engine = { ran: false, reason: `failed: ${error.slice(0, 4000)}` };
+        }
+        report.finishedAt = new Date().toISOString();
+        report.machine.loadAvgAtEnd = os.loadavg();
+        write();
+    }
+    console.log(`\nevery figure: ${path.relative(process.cwd(), options.out) || options.out}`);
     fs.rmSync(code.dir, { recursive: true, force: true });
     console.log(`\nevery figure: ${path.relative(process.cwd(), options.out) || options.out}`);
 }
