@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { NginxService } from "../sdk";
 import { SCENARIO } from "./scenario";
 
-export function build(name: string): pulumi.Output<unknown>[] {
-    const nginx = new NginxService(name, { ...SCENARIO });
+export function build(name: string, opts?: pulumi.ComponentResourceOptions): pulumi.Output<unknown>[] {
+    const nginx = new NginxService(name, { ...SCENARIO }, opts);
     return [
         nginx.serviceName,
         nginx.namespace,
