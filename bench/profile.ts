@@ -115,7 +115,7 @@ function main(): void {
     const argv = process.argv.slice(2);
     const keepIndex = argv.indexOf("--keep");
     const keep = keepIndex >= 0 ? path.resolve(argv[keepIndex + 1]) : undefined;
-    const n = Number(argv.find((a, i) => /^\d+$/.test(a) && i !== keepIndex + 1) ?? 300);
+    const n = Number(argv.find((a, i) => /^\d+$/.test(a) && !(keepIndex >= 0 && i === keepIndex + 1)) ?? 300);
     const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-prof-"));
     try {
         const result = {} as Record<Variant, Breakdown>;
