@@ -394,7 +394,6 @@ async function main(): Promise<void> {
     }
     console.log(`\nevery figure: ${path.relative(process.cwd(), options.out) || options.out}`);
     fs.rmSync(code.dir, { recursive: true, force: true });
-    console.log(`\nevery figure: ${path.relative(process.cwd(), options.out) || options.out}`);
 }
 
 main().catch((err) => {
