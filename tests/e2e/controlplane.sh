@@ -264,7 +264,10 @@ start() {
   STARTED+=(kube-scheduler)
 
   # Node and pod stages as shipped with kwok (copied by toolchain.sh), plus
-  # our own Stages for Services of type LoadBalancer.
+  # our own Stages for Services of type LoadBalancer. The heartbeat stage
+  # updates node status only every ~10 minutes and counts on kwok renewing
+  # the node's Lease: without --node-lease-duration-seconds the node
+  # controller marks the node NotReady after its grace period (about 50 s).
   {
     local f
     for f in "$STAGES_DIR"/*.yaml "$HERE/kwok/service-load-balancer.yaml"; do
@@ -278,6 +281,7 @@ start() {
     --config "$DIR/kwok.yaml" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-lease-duration-seconds 40 \
     --server-address "127.0.0.1:$KWOK_PORT" \
     --node-ip 127.0.0.1 \
     --cidr 10.244.0.0/16
