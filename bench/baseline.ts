@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { renderNginxConfig } from "../sdk/config";
+import { handwrittenPodSpec } from "./handwritten";
 
 const NGINX_CONF = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
 
@@ -43,14 +44,6 @@ export function build(name: string): pulumi.Output<unknown>[] {
         data: { "default.conf": NGINX_CONF },
     });
 
-    const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
-        httpGet: { path: "/healthz", port: "http" },
-        initialDelaySeconds,
-        periodSeconds,
-        timeoutSeconds: 2,
-        failureThreshold: 3,
-    });
-    const seccompProfile = { type: "RuntimeDefault" };
     new k8s.apps.v1.Deployment(
         `${name}-deployment`,
         {
@@ -61,42 +54,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {
                     metadata: { labels },
-                    spec: {
-                        enableServiceLinks: true,
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
-                        containers: [
-                            {
-                                name: "nginx",
-                                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
-                                ports: [
-                                    { name: "http", containerPort: 8080, protocol: "TCP" },
-                                    { name: "https", containerPort: 8443, protocol: "TCP" },
-                                ],
-                                readinessProbe: probe(0, 5),
-                                livenessProbe: probe(5, 10),
-                                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
-                                securityContext: {
-                                    allowPrivilegeEscalation: false,
-                                    readOnlyRootFilesystem: true,
-                                    runAsNonRoot: true,
-                                    runAsUser: 101,
-                                    capabilities: { drop: ["ALL"] },
-                                    seccompProfile,
-                                },
-                                volumeMounts: [
-                                    { name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true },
-                                    { name: "tls", mountPath: "/etc/nginx/ssl", readOnly: true },
-                                    { name: "tmp", mountPath: "/tmp" },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "config", configMap: { name: config.metadata.name } },
-                            { name: "tls", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
-                            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-                        ],
-                    },
+                    spec: handwrittenPodSpec(config.metadata.name, secret.metadata.name),
                 },
             },
         },

@@ -18,6 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { renderNginxConfig } from "../sdk/config";
+import { handwrittenPodSpec } from "./handwritten";
 import { instanceName } from "./scenario";
 import { median } from "./stats";
 
@@ -105,14 +106,6 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
         const name = instanceName(i);
         const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
         const labels = { ...selector, "app.kubernetes.io/managed-by": "kubectl" };
-        const seccompProfile = { type: "RuntimeDefault" };
-        const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
-            httpGet: { path: "/healthz", port: "http" },
-            initialDelaySeconds,
-            periodSeconds,
-            timeoutSeconds: 2,
-            failureThreshold: 3,
-        });
         objects.push(
             { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-tls`, labels }, type: "kubernetes.io/tls", data: { "tls.crt": b64(certPem), "tls.key": b64(keyPem) } },
             { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-config`, labels }, data: { "default.conf": config } },
@@ -126,42 +119,7 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
                         metadata: { labels },
-                        spec: {
-                            enableServiceLinks: true,
-                            automountServiceAccountToken: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
-                            containers: [
-                                {
-                                    name: "nginx",
-                                    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
-                                    ports: [
-                                        { name: "http", containerPort: 8080, protocol: "TCP" },
-                                        { name: "https", containerPort: 8443, protocol: "TCP" },
-                                    ],
-                                    readinessProbe: probe(0, 5),
-                                    livenessProbe: probe(5, 10),
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        runAsUser: 101,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile,
-                                    },
-                                    volumeMounts: [
-                                        { name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true },
-                                        { name: "tls", mountPath: "/etc/nginx/ssl", readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "config", configMap: { name: `${name}-config` } },
-                                { name: "tls", secret: { secretName: `${name}-tls`, defaultMode: 0o440 } },
-                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-                            ],
-                        },
+                        spec: handwrittenPodSpec(`${name}-config`, `${name}-tls`),
                     },
                 },
             },

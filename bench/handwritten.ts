@@ -1,0 +1,49 @@
+// The pod spec a user without this package writes by hand: one copy, used by both baselines (the raw
+// Pulumi resources of part 1 and the kubectl manifests of part 2), so they cannot drift apart. It is
+// written out independently of sdk/workload.ts on purpose: it is what the component is measured against.
+export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
+    const seccompProfile = { type: "RuntimeDefault" };
+    const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
+        httpGet: { path: "/healthz", port: "http" },
+        initialDelaySeconds,
+        periodSeconds,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+    });
+    return {
+        enableServiceLinks: true,
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
+        containers: [
+            {
+                name: "nginx",
+                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                ports: [
+                    { name: "http", containerPort: 8080, protocol: "TCP" },
+                    { name: "https", containerPort: 8443, protocol: "TCP" },
+                ],
+                readinessProbe: probe(0, 5),
+                livenessProbe: probe(5, 10),
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    runAsUser: 101,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile,
+                },
+                volumeMounts: [
+                    { name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true },
+                    { name: "tls", mountPath: "/etc/nginx/ssl", readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                ],
+            },
+        ],
+        volumes: [
+            { name: "config", configMap: { name: configMapName } },
+            { name: "tls", secret: { secretName, defaultMode: 0o440 } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        ],
+    };
+}
