@@ -25,17 +25,13 @@ export interface TlsResult {
     secret?: k8s.core.v1.Secret;
 }
 
-const dnsNamesIn = (service: string, ns: string, clusterDomain: string): string[] => [
+/** The names a client inside the cluster may use for the Service, shortest first. */
+export const serviceDnsNames = (service: string, ns: string, clusterDomain: string): string[] => [
     service,
     `${service}.${ns}`,
     `${service}.${ns}.svc`,
     `${service}.${ns}.svc.${clusterDomain}`,
 ];
-
-/** The names a client inside the cluster may use for the Service, shortest first. */
-export function serviceDnsNames(service: string, namespace: pulumi.Input<string>, clusterDomain: string): pulumi.Output<string[]> {
-    return pulumi.output(namespace).apply((ns) => dnsNamesIn(service, ns, clusterDomain));
-}
 
 /**
  * The Service's own names first, then the user's, without repeats (a repeated SAN is legal but noisy in diffs).
@@ -44,12 +40,9 @@ export function serviceDnsNames(service: string, namespace: pulumi.Input<string>
  * promises per instance (measured in bench/: about 1.4% of everything a program of NginxServices allocates).
  */
 export function certificateDnsNames(settings: Settings): pulumi.Input<string[]> {
-    const withUserNames = (names: string[]) => [...new Set([...names, ...settings.tls.dnsNames])];
+    const names = (ns: string) => [...new Set([...serviceDnsNames(settings.name, ns, settings.clusterDomain), ...settings.tls.dnsNames])];
     const namespace = settings.namespaceForNames;
-    if (isPlain(namespace)) {
-        return withUserNames(dnsNamesIn(settings.name, namespace, settings.clusterDomain));
-    }
-    return serviceDnsNames(settings.name, namespace, settings.clusterDomain).apply(withUserNames);
+    return isPlain(namespace) ? names(namespace) : pulumi.output(namespace).apply(names);
 }
 
 /**
