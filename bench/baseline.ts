@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { renderNginxConfig } from "../sdk/config";
-import { handwrittenPodSpec } from "./handwritten";
+import { handwrittenDeploymentSpec } from "./handwritten";
 
 const NGINX_CONF = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
 
@@ -48,15 +48,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
         `${name}-deployment`,
         {
             metadata: { name, labels },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels },
-                    spec: handwrittenPodSpec(config.metadata.name, secret.metadata.name),
-                },
-            },
+            spec: handwrittenDeploymentSpec(selector, labels, config.metadata.name, secret.metadata.name),
         },
         { deleteBeforeReplace: true },
     );

@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { renderNginxConfig } from "../sdk/config";
-import { handwrittenPodSpec } from "./handwritten";
+import { handwrittenDeploymentSpec } from "./handwritten";
 import { instanceName } from "./scenario";
 import { median } from "./stats";
 
@@ -113,15 +113,7 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
                 metadata: { name, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: selector },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                    template: {
-                        metadata: { labels },
-                        spec: handwrittenPodSpec(`${name}-config`, `${name}-tls`),
-                    },
-                },
+                spec: handwrittenDeploymentSpec(selector, labels, `${name}-config`, `${name}-tls`),
             },
             {
                 apiVersion: "v1",

@@ -1,4 +1,4 @@
-// The pod spec a user without this package writes by hand: one copy, used by both baselines (the raw
+// The Deployment spec a user without this package writes by hand: one copy, used by both baselines (the raw
 // Pulumi resources of part 1 and the kubectl manifests of part 2), so they cannot drift apart. It is
 // written out independently of sdk/workload.ts on purpose: it is what the component is measured against.
 export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
@@ -45,5 +45,18 @@ export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
             { name: "tls", secret: { secretName, defaultMode: 0o440 } },
             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
         ],
+    };
+}
+
+/** The Deployment's spec around {@link handwrittenPodSpec}, as both baselines write it. */
+export function handwrittenDeploymentSpec<T>(selector: Record<string, string>, labels: Record<string, string>, configMapName: T, secretName: T) {
+    return {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+            metadata: { labels },
+            spec: handwrittenPodSpec(configMapName, secretName),
+        },
     };
 }
