@@ -1,29 +1,17 @@
 // Every runnable program (the root tutorial program and examples/*) runs on the mocks and exports
 // what its comments promise. tests/e2e runs the same programs with the real engine.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { runOnMocks } from "./mocks";
 
-const dist = path.resolve(__dirname, "..");
-
-/** Runs a compiled program under the mocks in its own process and returns its resolved exports. */
-function run(program: string, config: Record<string, string> = {}, ingress?: object) {
-    const script = `
-        const pulumi = require("@pulumi/pulumi");
-        const { installMocks } = require(${JSON.stringify(path.join(dist, "tests", "mocks.js"))});
-        const mocks = installMocks(${JSON.stringify(ingress ? { loadBalancerIngress: ingress } : {})});
-        const exported = require(${JSON.stringify(path.join(dist, program))});
-        pulumi.output(exported).apply((values) => {
-            console.log(JSON.stringify({ values, types: mocks.resources.map((r) => r.type) }));
-        });
-    `;
-    const project = "nginx-service-test";
-    const env = {
-        ...process.env,
-        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v]))),
-    };
-    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env, cwd: path.join(dist, ".."), timeout: 60_000 });
+/** Runs a compiled program on the mocks and returns its resolved exports and the types it registered. */
+function run(program: string, config: Record<string, string> = {}, ingress?: { ip?: string; hostname?: string }) {
+    const result = runOnMocks(
+        `const exported = require(${JSON.stringify(path.resolve(__dirname, "..", program))});
+        pulumi.output(exported).apply((values) => console.log(JSON.stringify({ values, types: mocks.resources.map((r) => r.type) })));`,
+        { mockOptions: ingress ? { loadBalancerIngress: ingress } : {}, config },
+    );
     assert.equal(result.status, 0, result.stderr);
     return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }

@@ -5,8 +5,22 @@
 // unnoticed.
 //
 // Import this module before the SDK: setMocks must run before @pulumi/pulumi creates resources.
+import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as crypto from "crypto";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+
+/** The type tokens of what the component registers. */
+export const TYPES = {
+    component: "nginx-service:index:NginxService",
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    key: "tls:index/privateKey:PrivateKey",
+    cert: "tls:index/selfSignedCert:SelfSignedCert",
+    rotation: "random:index/randomId:RandomId",
+} as const;
 
 export interface RecordedResource {
     type: string;
@@ -28,8 +42,10 @@ export interface MockOptions {
     };
 }
 
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** How the runtime marks a secret it hands to the mocks: `{ [specialSigKey]: specialSecretSig, value }`. */
+export function isSecretInput(value: any): boolean {
+    return !!value && typeof value === "object" && value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
 
 /** Removes the runtime's secret wrappers from recorded inputs, so assertions read plain values. */
 export function unwrapSecrets(value: any): any {
@@ -37,7 +53,7 @@ export function unwrapSecrets(value: any): any {
         return value.map(unwrapSecrets);
     }
     if (value && typeof value === "object") {
-        if (value[SIG_KEY] === SECRET_SIG) {
+        if (isSecretInput(value)) {
             return unwrapSecrets(value.value);
         }
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
@@ -45,12 +61,18 @@ export function unwrapSecrets(value: any): any {
     return value;
 }
 
-/** True when the runtime handed the mock this value as a secret. */
-export function isSecretInput(value: any): boolean {
-    return !!value && typeof value === "object" && value[SIG_KEY] === SECRET_SIG;
-}
-
 const randomHex = (bytes: number) => crypto.randomBytes(bytes).toString("hex");
+
+/** The values of a component's outputs, by property name. */
+export type OutputValues<C> = { [K in keyof C as K extends "urn" ? never : C[K] extends pulumi.Output<any> ? K : never]: C[K] extends pulumi.Output<infer T> ? T : never };
+
+export interface Deployed<C> {
+    outputs: OutputValues<C>;
+    /** The component and its children. */
+    resources: RecordedResource[];
+    /** The component's one resource of `type`; throws when there is none or more than one. */
+    one(type: string): RecordedResource;
+}
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
@@ -86,6 +108,23 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
         }
         return found[0];
+    }
+
+    /**
+     * Waits until every output of `component` has resolved and every registration has reached the
+     * mocks; returns the outputs' values and the component's resources. The one way tests run the
+     * component: `await mocks.deployed(new NginxService(name, args))`.
+     */
+    async deployed<C extends pulumi.ComponentResource>(component: C): Promise<Deployed<C>> {
+        const keys = Object.keys(component).filter((key) => key !== "urn" && pulumi.Output.isInstance((component as any)[key]));
+        const values = await Promise.all(keys.map((key) => resolve((component as any)[key])));
+        const name = (await resolve(component.urn)).split("::").pop()!;
+        await settle();
+        return {
+            outputs: Object.fromEntries(keys.map((key, i) => [key, values[i]])) as OutputValues<C>,
+            resources: this.ofComponent(name),
+            one: (type) => this.one(type, name),
+        };
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
@@ -166,10 +205,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 }
 
+/** The project name programs on the mocks run under (their config keys are `<project>:<key>`). */
+export const MOCK_PROJECT = "nginx-service-test";
+
 /** Installs the mocks for this test process and returns them. */
 export function installMocks(options: MockOptions = {}): RecordingMocks {
     const mocks = new RecordingMocks(options);
-    pulumi.runtime.setMocks(mocks, "nginx-service-test", "test", false);
+    pulumi.runtime.setMocks(mocks, MOCK_PROJECT, "test", false);
     return mocks;
 }
 
@@ -190,4 +232,29 @@ export async function settle(): Promise<void> {
         throw new Error("@pulumi/pulumi/runtime/settings.waitForRPCs is gone: update tests/mocks.ts");
     }
     await settings.waitForRPCs();
+}
+
+/**
+ * Runs `body` on the mocks in a child process, as the Pulumi language host would run a program: an
+ * error raised while resources register fails it (exit 3 here) with its message on stderr; in the test
+ * process such an error would be an unhandled rejection pinned on whichever test is running. In `body`,
+ * `pulumi`, `mocks` (installed with `mockOptions`) and the SDK's `NginxService` are in scope; `config`
+ * is the stack config the program reads.
+ */
+export function runOnMocks(body: string, options: { mockOptions?: MockOptions; config?: Record<string, string> } = {}): SpawnSyncReturns<string> {
+    const script = `
+        const pulumi = require("@pulumi/pulumi");
+        const { installMocks } = require(${JSON.stringify(path.join(__dirname, "mocks.js"))});
+        const mocks = installMocks(${JSON.stringify(options.mockOptions ?? {})});
+        const { NginxService } = require(${JSON.stringify(path.join(__dirname, "..", "sdk"))});
+        process.on("unhandledRejection", (e) => { console.error(e && e.message); process.exitCode = 3; });
+        ${body}
+    `;
+    const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([key, value]) => [`${MOCK_PROJECT}:${key}`, value]));
+    return spawnSync(process.execPath, ["-e", script], {
+        encoding: "utf8",
+        cwd: path.join(__dirname, "..", ".."),
+        env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) },
+        timeout: 60_000,
+    });
 }

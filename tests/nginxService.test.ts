@@ -1,67 +1,17 @@
 // The component end to end on mocks: each tutorial scenario, the resources it registers with their
 // inputs, the outputs, selector uniqueness and secrecy.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, isSecretInput, resolve, settle, unwrapSecrets } from "./mocks";
+import { installMocks, isSecretInput, runOnMocks, settle, TYPES as T, unwrapSecrets } from "./mocks";
 
 const mocks = installMocks();
 
 import { NginxService, ServiceType } from "../sdk";
 
-const T = {
-    component: "nginx-service:index:NginxService",
-    deployment: "kubernetes:apps/v1:Deployment",
-    service: "kubernetes:core/v1:Service",
-    secret: "kubernetes:core/v1:Secret",
-    configMap: "kubernetes:core/v1:ConfigMap",
-    key: "tls:index/privateKey:PrivateKey",
-    cert: "tls:index/selfSignedCert:SelfSignedCert",
-    rotation: "random:index/randomId:RandomId",
-};
-
-/**
- * Runs a program on the mocks in a child process, as the Pulumi language host would: an error raised
- * while resources register fails the program (exit 3 here) with its message on stderr. In this process
- * such an error would be an unhandled rejection that the test runner pins on whichever test is running.
- */
-function runProgram(body: string) {
-    const script = `
-        const pulumi = require("@pulumi/pulumi");
-        const { installMocks } = require(${JSON.stringify(path.join(__dirname, "mocks.js"))});
-        const mocks = installMocks();
-        const { NginxService } = require(${JSON.stringify(path.join(__dirname, "..", "sdk"))});
-        process.on("unhandledRejection", (e) => { console.error(e && e.message); process.exitCode = 3; });
-        ${body}
-    `;
-    return spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: path.join(__dirname, "..", ".."), timeout: 60_000 });
-}
-
-async function outputsOf(c: NginxService) {
-    const [serviceName, namespace, clusterIP, clusterDnsName, loadBalancerIP, loadBalancerHostname, nodePorts, urls, certificatePem, tlsSecretName] =
-        await Promise.all([
-            resolve(c.serviceName),
-            resolve(c.namespace),
-            resolve(c.clusterIP),
-            resolve(c.clusterDnsName),
-            resolve(c.loadBalancerIP),
-            resolve(c.loadBalancerHostname),
-            resolve(c.nodePorts),
-            resolve(c.urls),
-            resolve(c.certificatePem),
-            resolve(c.tlsSecretName),
-        ]);
-    await settle();
-    return { serviceName, namespace, clusterIP, clusterDnsName, loadBalancerIP, loadBalancerHostname, nodePorts, urls, certificatePem, tlsSecretName };
-}
-
 describe("ClusterIP scenario (the tutorial's first Service)", () => {
     test("registers key, certificate, Secret, ConfigMap, Deployment and Service, all children of the component", async () => {
-        const c = new NginxService("web-a");
-        const out = await outputsOf(c);
-        const recorded = mocks.ofComponent("web-a");
+        const { outputs: out, resources: recorded } = await mocks.deployed(new NginxService("web-a"));
         assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).sort());
         // Logical names derive from the component's, so two instances never collide.
         assert.deepEqual(recorded.map((r) => r.name).sort(), [
@@ -99,8 +49,7 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
     });
 
     test("an explicit namespace reaches every object, the certificate names and the outputs", async () => {
-        const c = new NginxService("web-ns", { namespace: "shop" });
-        const out = await outputsOf(c);
+        const { outputs: out } = await mocks.deployed(new NginxService("web-ns", { namespace: "shop" }));
         for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
             assert.equal(mocks.one(type, "web-ns").inputs.metadata.namespace, "shop", type);
         }
@@ -112,8 +61,7 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
 
 describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)", () => {
     test("ports, node ports and replicas", async () => {
-        const c = new NginxService("my-nginx", { serviceType: ServiceType.NodePort, httpPort: 8080, replicas: 1 });
-        const out = await outputsOf(c);
+        const { outputs: out } = await mocks.deployed(new NginxService("my-nginx", { serviceType: ServiceType.NodePort, httpPort: 8080, replicas: 1 }));
         const svc = mocks.one(T.service, "my-nginx");
         assert.equal(svc.inputs.spec.type, "NodePort");
         assert.deepEqual(
@@ -131,8 +79,7 @@ describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)
     });
 
     test("fixed node ports are requested as given", async () => {
-        const c = new NginxService("np-fixed", { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } });
-        const out = await outputsOf(c);
+        const { outputs: out } = await mocks.deployed(new NginxService("np-fixed", { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } }));
         const ports = mocks.one(T.service, "np-fixed").inputs.spec.ports;
         assert.deepEqual(
             ports.map((p: any) => p.nodePort),
@@ -146,8 +93,7 @@ describe("LoadBalancer scenario", () => {
     test("exports the IP a cloud reports", async () => {
         mocks.configure({ loadBalancerIngress: { ip: "203.0.113.7" } });
         try {
-            const c = new NginxService("lb-ip", { serviceType: "LoadBalancer" });
-            const out = await outputsOf(c);
+            const { outputs: out } = await mocks.deployed(new NginxService("lb-ip", { serviceType: "LoadBalancer" }));
             assert.equal(out.loadBalancerIP, "203.0.113.7");
             assert.equal(out.loadBalancerHostname, undefined);
             assert.deepEqual(out.urls, [
@@ -165,8 +111,7 @@ describe("LoadBalancer scenario", () => {
     test("exports the hostname a cloud like AWS reports instead of an IP", async () => {
         mocks.configure({ loadBalancerIngress: { hostname: "abc-123.elb.us-east-1.amazonaws.com" } });
         try {
-            const c = new NginxService("lb-host", { serviceType: "LoadBalancer", loadBalancer: { cloud: "aws", internal: true } });
-            const out = await outputsOf(c);
+            const { outputs: out } = await mocks.deployed(new NginxService("lb-host", { serviceType: "LoadBalancer", loadBalancer: { cloud: "aws", internal: true } }));
             assert.equal(out.loadBalancerIP, undefined);
             assert.equal(out.loadBalancerHostname, "abc-123.elb.us-east-1.amazonaws.com");
             assert.ok(out.urls.includes("https://abc-123.elb.us-east-1.amazonaws.com"));
@@ -178,8 +123,7 @@ describe("LoadBalancer scenario", () => {
     });
 
     test("before the cloud reports an address there are no external URLs and no address outputs", async () => {
-        const c = new NginxService("lb-pending", { serviceType: "LoadBalancer", loadBalancer: { awaitAddress: false } });
-        const out = await outputsOf(c);
+        const { outputs: out } = await mocks.deployed(new NginxService("lb-pending", { serviceType: "LoadBalancer", loadBalancer: { awaitAddress: false } }));
         assert.equal(out.loadBalancerIP, undefined);
         assert.equal(out.loadBalancerHostname, undefined);
         assert.deepEqual(out.urls, ["https://lb-pending.default.svc.cluster.local", "http://lb-pending.default.svc.cluster.local"]);
@@ -189,8 +133,7 @@ describe("LoadBalancer scenario", () => {
 
 describe("TLS disabled", () => {
     test("no key, certificate or Secret; HTTP only; TLS outputs undefined", async () => {
-        const c = new NginxService("plain", { tls: { enabled: false } });
-        const out = await outputsOf(c);
+        const { outputs: out } = await mocks.deployed(new NginxService("plain", { tls: { enabled: false } }));
         const types = mocks.ofComponent("plain").map((r) => r.type);
         for (const absent of [T.key, T.cert, T.secret, T.rotation]) {
             assert.ok(!types.includes(absent), `${absent} must not be registered`);
@@ -225,8 +168,7 @@ describe("existing TLS Secret", () => {
             },
         });
         try {
-            const c = new NginxService("byo", { tls: { existingSecretName: "web-cert" } });
-            const out = await outputsOf(c);
+            const { outputs: out } = await mocks.deployed(new NginxService("byo", { tls: { existingSecretName: "web-cert" } }));
             const types = mocks.ofComponent("byo").map((r) => r.type);
             for (const absent of [T.key, T.cert, T.rotation]) {
                 assert.ok(!types.includes(absent), `${absent} must not be registered`);
@@ -242,7 +184,7 @@ describe("existing TLS Secret", () => {
     });
 
     test("a Secret of another type fails the program naming the field and the value", () => {
-        const result = runProgram(`
+        const result = runOnMocks(`
             mocks.configure({ existing: { "${T.secret}": { "default/opaque": { metadata: { name: "opaque" }, type: "Opaque", data: { password: "eA==" } } } } });
             new NginxService("byo-bad", { tls: { existingSecretName: "opaque" } });
         `);
@@ -255,7 +197,7 @@ describe("selectors", () => {
     test("two instances in one namespace never select each other's pods", async () => {
         const a = new NginxService("twin-a", { namespace: "team" });
         const b = new NginxService("twin-b", { namespace: "team" });
-        await Promise.all([outputsOf(a), outputsOf(b)]);
+        await Promise.all([mocks.deployed(a), mocks.deployed(b)]);
         const selectorOf = (n: string) => mocks.one(T.service, n).inputs.spec.selector;
         const podLabelsOf = (n: string) => mocks.one(T.deployment, n).inputs.spec.template.metadata.labels;
         const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -269,38 +211,34 @@ describe("selectors", () => {
     });
 
     test("user labels reach every object and the pods but stay out of the immutable selector", async () => {
-        const c = new NginxService("labelled", { labels: { team: "payments" } });
-        await outputsOf(c);
+        const { one } = await mocks.deployed(new NginxService("labelled", { labels: { team: "payments" } }));
         for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
-            assert.equal(mocks.one(type, "labelled").inputs.metadata.labels.team, "payments", type);
+            assert.equal(one(type).inputs.metadata.labels.team, "payments", type);
         }
-        assert.equal(mocks.one(T.deployment, "labelled").inputs.spec.template.metadata.labels.team, "payments");
-        assert.equal(mocks.one(T.service, "labelled").inputs.spec.selector.team, undefined);
+        assert.equal(one(T.deployment).inputs.spec.template.metadata.labels.team, "payments");
+        assert.equal(one(T.service).inputs.spec.selector.team, undefined);
     });
 });
 
 describe("secrecy", () => {
     test("the Secret's data and the key given to the certificate are secrets; the certificate is not", async () => {
         const c = new NginxService("secretive");
-        await outputsOf(c);
-        assert.ok(isSecretInput(mocks.one(T.secret, "secretive").inputs.data), "Secret data must reach the engine as a secret");
-        assert.ok(isSecretInput(mocks.one(T.cert, "secretive").inputs.privateKeyPem), "the key must reach the engine as a secret");
+        const { one } = await mocks.deployed(c);
+        assert.ok(isSecretInput(one(T.secret).inputs.data), "Secret data must reach the engine as a secret");
+        assert.ok(isSecretInput(one(T.cert).inputs.privateKeyPem), "the key must reach the engine as a secret");
         assert.equal(await pulumi.isSecret(c.certificatePem), false, "the certificate is public");
-        const data = unwrapSecrets(mocks.one(T.secret, "secretive").inputs.data);
-        const keyPem = mocks.one(T.key, "secretive").state.privateKeyPem;
-        assert.equal(Buffer.from(data["tls.key"], "base64").toString(), keyPem);
-        assert.equal(Buffer.from(data["tls.crt"], "base64").toString(), mocks.one(T.cert, "secretive").state.certPem);
+        const data = unwrapSecrets(one(T.secret).inputs.data);
+        assert.equal(Buffer.from(data["tls.key"], "base64").toString(), one(T.key).state.privateKeyPem);
+        assert.equal(Buffer.from(data["tls.crt"], "base64").toString(), one(T.cert).state.certPem);
     });
 });
 
 describe("rotation", () => {
     test("rotationTrigger is carried by the random keepers, which drive the key's replacement", async () => {
-        const c = new NginxService("rotating", { tls: { rotationTrigger: "2026-q4" } });
-        await outputsOf(c);
-        assert.deepEqual(mocks.one(T.rotation, "rotating").inputs.keepers, { rotationTrigger: "2026-q4" });
-        const plain = new NginxService("unrotated");
-        await outputsOf(plain);
-        assert.deepEqual(mocks.one(T.rotation, "unrotated").inputs.keepers, {});
+        const rotating = await mocks.deployed(new NginxService("rotating", { tls: { rotationTrigger: "2026-q4" } }));
+        assert.deepEqual(rotating.one(T.rotation).inputs.keepers, { rotationTrigger: "2026-q4" });
+        const unrotated = await mocks.deployed(new NginxService("unrotated"));
+        assert.deepEqual(unrotated.one(T.rotation).inputs.keepers, {});
     });
 });
 
@@ -312,7 +250,7 @@ describe("validation happens before anything is registered", () => {
     });
 
     test("an Output that resolves to a bad value fails the program with the same message, and the Deployment is never registered", () => {
-        const result = runProgram(`
+        const result = runOnMocks(`
             new NginxService("late-bad", { replicas: pulumi.output(1.5) });
             process.on("exit", () => console.log(JSON.stringify(mocks.ofComponent("late-bad").map((r) => r.type))));
         `);
