@@ -127,6 +127,16 @@ export interface TlsArgs {
     existingSecretName?: pulumi.Input<string>;
 }
 
+/** What {@link TlsArgs} fields left unset are, as their `@default` says (tests/settings.test.ts compares the two). */
+export const TLS_DEFAULTS = {
+    enabled: true,
+    dnsNames: [] as string[],
+    ipAddresses: [] as string[],
+    validityHours: 8760,
+    earlyRenewalHours: 720,
+    keyAlgorithm: KeyAlgorithm.RSA as KeyAlgorithm,
+};
+
 /**
  * Options for `serviceType: LoadBalancer`.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer
@@ -176,6 +186,14 @@ export interface LoadBalancerArgs {
     timeoutSeconds?: number;
 }
 
+/** What {@link LoadBalancerArgs} fields left unset are, as their `@default` says. */
+export const LOAD_BALANCER_DEFAULTS = {
+    internal: false,
+    annotations: {} as { [key: string]: string },
+    awaitAddress: true,
+    timeoutSeconds: 600,
+};
+
 /**
  * Requests and limits of the nginx container, as Kubernetes quantities.
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
@@ -190,6 +208,14 @@ export interface ResourcesArgs {
     /** @default "128Mi" */
     memoryLimit?: string;
 }
+
+/** What {@link ResourcesArgs} fields left unset are, as their `@default` says. */
+export const RESOURCES_DEFAULTS = {
+    cpuRequest: "50m",
+    memoryRequest: "64Mi",
+    cpuLimit: "500m",
+    memoryLimit: "128Mi",
+};
 
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
@@ -277,3 +303,23 @@ export interface NginxServiceArgs {
      */
     clusterDomain?: string;
 }
+
+/** What {@link NginxServiceArgs} fields left unset are, as their `@default` says. */
+export const DEFAULTS = {
+    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    replicas: 2,
+    serviceType: ServiceType.ClusterIP as ServiceType,
+    httpPort: 80,
+    httpsPort: 443,
+    redirectHttpToHttps: false,
+    enableServiceLinks: true,
+    labels: {} as { [key: string]: string },
+    serviceAnnotations: {} as { [key: string]: string },
+    clusterDomain: "cluster.local",
+};
+
+/**
+ * The namespace the certificate's names and the outputs assume when `namespace` is unset: the
+ * provider's usual default (see `namespace` above). `metadata.namespace` itself stays unset.
+ */
+export const ASSUMED_NAMESPACE = "default";

@@ -1,17 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_HTTP_PORT, CONTAINER_HTTPS_PORT, Settings } from "./settings";
-
-/** Where the pod mounts the ConfigMap; the image's nginx.conf includes `conf.d/*.conf` in its http block. */
-export const CONFIG_MOUNT_PATH = "/etc/nginx/conf.d";
-/** The ConfigMap key, and so the file name under {@link CONFIG_MOUNT_PATH}. */
-export const CONFIG_FILE_NAME = "default.conf";
-/** Where the pod mounts the TLS Secret (`tls.crt`, `tls.key`), as in the tutorial. */
-export const TLS_MOUNT_PATH = "/etc/nginx/ssl";
-/** The image's document root. */
-export const HTML_ROOT = "/usr/share/nginx/html";
-/** Answered by nginx itself, so the probes test the server and not a file on disk. */
-export const HEALTH_PATH = "/healthz";
+import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
+import { Settings } from "./settings";
 
 /** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
 export interface NginxConfigOptions {
@@ -32,7 +22,7 @@ function healthLocation(): string {
 }
 
 function contentLocation(): string {
-    return [`    location / {`, `        root ${HTML_ROOT};`, `        index index.html index.htm;`, `    }`].join("\n");
+    return [`    location / {`, `        root ${DOCUMENT_ROOT};`, `        index index.html index.htm;`, `    }`].join("\n");
 }
 
 /**
@@ -43,7 +33,7 @@ function contentLocation(): string {
 export function renderNginxConfig(options: NginxConfigOptions): string {
     const httpServer = [
         `server {`,
-        `    listen ${CONTAINER_HTTP_PORT};`,
+        `    listen ${HTTP_PORT.containerPort};`,
         `    server_name _;`,
         healthLocation(),
         options.tls && options.redirectHttpToHttps
@@ -57,10 +47,10 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     }
     const httpsServer = [
         `server {`,
-        `    listen ${CONTAINER_HTTPS_PORT} ssl;`,
+        `    listen ${HTTPS_PORT.containerPort} ssl;`,
         `    server_name _;`,
-        `    ssl_certificate ${TLS_MOUNT_PATH}/tls.crt;`,
-        `    ssl_certificate_key ${TLS_MOUNT_PATH}/tls.key;`,
+        `    ssl_certificate ${TLS_CERTIFICATE_FILE};`,
+        `    ssl_certificate_key ${TLS_PRIVATE_KEY_FILE};`,
         `    ssl_protocols TLSv1.2 TLSv1.3;`,
         `    ssl_prefer_server_ciphers off;`,
         `    ssl_session_cache shared:SSL:1m;`,

@@ -1,24 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Cloud, ServiceType } from "./args";
+import { ServiceType } from "./args";
+import { INTERNAL_LB_ANNOTATIONS } from "./clouds";
+import { HTTP_PORT, HTTPS_PORT } from "./pod";
 import { Settings } from "./settings";
-import { HTTP_PORT_NAME, HTTPS_PORT_NAME } from "./workload";
-
-/**
- * The annotation each cloud's controller reads to make a load balancer internal.
- * AWS gets both the in-tree key and the AWS Load Balancer Controller's scheme, since either may run.
- */
-export const INTERNAL_LB_ANNOTATIONS: { [cloud in Cloud]: { [key: string]: string } } = {
-    aws: {
-        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
-        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-    },
-    gcp: { "networking.gke.io/load-balancer-type": "Internal" },
-    azure: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
-    // TKE makes a load balancer internal by the subnet it lives in; validation requires the user to
-    // give that subnet in loadBalancer.annotations, so nothing is added here.
-    tencent: {},
-};
 
 /** Tells pulumi-kubernetes not to wait for the Service (endpoints, load-balancer address). */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
@@ -41,23 +26,23 @@ export function serviceAnnotations(settings: Settings): { [key: string]: string 
     };
 }
 
-/** The Service's ports, targeting the container ports by name. */
+/** The Service's ports, targeting the container ports by name, so the numbers live only in ./pod. */
 export function servicePorts(settings: Settings): k8s.types.input.core.v1.ServicePort[] {
     const exposed = settings.serviceType !== ServiceType.ClusterIP;
     const ports: k8s.types.input.core.v1.ServicePort[] = [
         {
-            name: HTTP_PORT_NAME,
+            name: HTTP_PORT.name,
             port: settings.httpPort,
-            targetPort: HTTP_PORT_NAME,
+            targetPort: HTTP_PORT.name,
             protocol: "TCP",
             ...(exposed && settings.nodePorts.http !== undefined ? { nodePort: settings.nodePorts.http } : {}),
         },
     ];
     if (settings.tls.enabled) {
         ports.push({
-            name: HTTPS_PORT_NAME,
+            name: HTTPS_PORT.name,
             port: settings.httpsPort,
-            targetPort: HTTPS_PORT_NAME,
+            targetPort: HTTPS_PORT.name,
             protocol: "TCP",
             ...(exposed && settings.nodePorts.https !== undefined ? { nodePort: settings.nodePorts.https } : {}),
         });
@@ -118,8 +103,8 @@ export function allocatedNodePorts(service: k8s.core.v1.Service): pulumi.Output<
             return undefined;
         }
         const byName = (name: string) => spec.ports.find((port) => port.name === name)?.nodePort;
-        const http = byName(HTTP_PORT_NAME);
-        return http === undefined ? undefined : { http, https: byName(HTTPS_PORT_NAME) };
+        const http = byName(HTTP_PORT.name);
+        return http === undefined ? undefined : { http, https: byName(HTTPS_PORT.name) };
     });
 }
 

@@ -1,20 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Cloud, ExternalTrafficPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType } from "./args";
-import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateArgs } from "./validation";
-
-/** The image the component runs unless told otherwise: non-root, ports 8080/8443, pid and temp files in /tmp. */
-export const DEFAULT_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-alpine";
-
-/** Ports nginx listens on inside the pod; unprivileged so the container needs no capability. */
-export const CONTAINER_HTTP_PORT = 8080;
-export const CONTAINER_HTTPS_PORT = 8443;
-
-/** The user id of nginx in the unprivileged image; the pod runs as it. */
-export const NGINX_UID = 101;
+import { ASSUMED_NAMESPACE, Cloud, DEFAULTS, ExternalTrafficPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
- * Every argument with its default applied, checked, and with the values derived from it. Helpers take
- * this, never the raw args, so each default is decided in exactly one place.
+ * Every argument with its default applied, and the values derived from it. Helpers take this, never
+ * the raw args, so each default is applied in exactly one place.
  */
 export interface Settings {
     name: string;
@@ -61,11 +51,10 @@ export interface Settings {
 }
 
 /**
- * Validates the args (throwing {@link NginxServiceArgsError} before anything is registered) and applies
- * every default, once.
+ * Every default applied, once, from the constants next to each field's `@default` in ./args. Pure: no
+ * Output is created, so validation can throw before anything exists.
  */
-export function resolveSettings(name: string, args: NginxServiceArgs): Settings {
-    validateArgs(name, args);
+export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
     const tls = args.tls ?? {};
     const lb = args.loadBalancer ?? {};
     const resources = args.resources ?? {};
@@ -75,49 +64,68 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
         [SELECTOR_LABEL_KEYS[0]]: "nginx",
         [SELECTOR_LABEL_KEYS[1]]: name,
     };
-    const namespace = args.namespace === undefined ? undefined : checkWhenKnown(name, args.namespace, checkNamespace);
     return {
         name,
-        namespace,
-        namespaceForNames: namespace ?? "default",
-        image: checkWhenKnown(name, args.image ?? DEFAULT_IMAGE, checkImage),
-        replicas: checkWhenKnown(name, args.replicas ?? 2, checkReplicas),
-        serviceType: args.serviceType ?? ServiceType.ClusterIP,
-        httpPort: args.httpPort ?? 80,
-        httpsPort: args.httpsPort ?? 443,
+        namespace: args.namespace,
+        namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
+        image: args.image ?? DEFAULTS.image,
+        replicas: args.replicas ?? DEFAULTS.replicas,
+        serviceType: args.serviceType ?? DEFAULTS.serviceType,
+        httpPort: args.httpPort ?? DEFAULTS.httpPort,
+        httpsPort: args.httpsPort ?? DEFAULTS.httpsPort,
         nodePorts: { http: args.nodePorts?.http, https: args.nodePorts?.https },
         tls: {
-            enabled: tls.enabled ?? true,
+            enabled: tls.enabled ?? TLS_DEFAULTS.enabled,
             commonName: tls.commonName ?? name,
-            dnsNames: tls.dnsNames ?? [],
-            ipAddresses: tls.ipAddresses ?? [],
-            validityHours: tls.validityHours ?? 8760,
-            earlyRenewalHours: tls.earlyRenewalHours ?? 720,
-            keyAlgorithm: tls.keyAlgorithm ?? KeyAlgorithm.RSA,
+            dnsNames: tls.dnsNames ?? TLS_DEFAULTS.dnsNames,
+            ipAddresses: tls.ipAddresses ?? TLS_DEFAULTS.ipAddresses,
+            validityHours: tls.validityHours ?? TLS_DEFAULTS.validityHours,
+            earlyRenewalHours: tls.earlyRenewalHours ?? TLS_DEFAULTS.earlyRenewalHours,
+            keyAlgorithm: tls.keyAlgorithm ?? TLS_DEFAULTS.keyAlgorithm,
             rotationTrigger: tls.rotationTrigger,
-            existingSecretName: tls.existingSecretName === undefined ? undefined : checkWhenKnown(name, tls.existingSecretName, checkSecretName),
+            existingSecretName: tls.existingSecretName,
         },
-        redirectHttpToHttps: args.redirectHttpToHttps ?? false,
+        redirectHttpToHttps: args.redirectHttpToHttps ?? DEFAULTS.redirectHttpToHttps,
         loadBalancer: {
-            internal: lb.internal ?? false,
+            internal: lb.internal ?? LOAD_BALANCER_DEFAULTS.internal,
             cloud: lb.cloud,
             sourceRanges: lb.sourceRanges,
             externalTrafficPolicy: lb.externalTrafficPolicy,
             loadBalancerClass: lb.loadBalancerClass,
-            annotations: lb.annotations ?? {},
-            awaitAddress: lb.awaitAddress ?? true,
-            timeoutSeconds: lb.timeoutSeconds ?? 600,
+            annotations: lb.annotations ?? LOAD_BALANCER_DEFAULTS.annotations,
+            awaitAddress: lb.awaitAddress ?? LOAD_BALANCER_DEFAULTS.awaitAddress,
+            timeoutSeconds: lb.timeoutSeconds ?? LOAD_BALANCER_DEFAULTS.timeoutSeconds,
         },
-        enableServiceLinks: args.enableServiceLinks ?? true,
+        enableServiceLinks: args.enableServiceLinks ?? DEFAULTS.enableServiceLinks,
         resources: {
-            cpuRequest: resources.cpuRequest ?? "50m",
-            memoryRequest: resources.memoryRequest ?? "64Mi",
-            cpuLimit: resources.cpuLimit ?? "500m",
-            memoryLimit: resources.memoryLimit ?? "128Mi",
+            cpuRequest: resources.cpuRequest ?? RESOURCES_DEFAULTS.cpuRequest,
+            memoryRequest: resources.memoryRequest ?? RESOURCES_DEFAULTS.memoryRequest,
+            cpuLimit: resources.cpuLimit ?? RESOURCES_DEFAULTS.cpuLimit,
+            memoryLimit: resources.memoryLimit ?? RESOURCES_DEFAULTS.memoryLimit,
         },
         selectorLabels,
-        labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels, ...selectorLabels },
-        serviceAnnotations: args.serviceAnnotations ?? {},
-        clusterDomain: args.clusterDomain ?? "cluster.local",
+        labels: { "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? DEFAULTS.labels), ...selectorLabels },
+        serviceAnnotations: args.serviceAnnotations ?? DEFAULTS.serviceAnnotations,
+        clusterDomain: args.clusterDomain ?? DEFAULTS.clusterDomain,
+    };
+}
+
+/**
+ * The settings the component builds from: defaults applied, then checked (throwing
+ * {@link NginxServiceArgsError} before anything is registered), then the values that are still unknown
+ * Outputs wrapped so they are checked, with the same messages, when they resolve.
+ */
+export function resolveSettings(name: string, args: NginxServiceArgs): Settings {
+    const settings = applyDefaults(name, args);
+    validateSettings(settings, args);
+    const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
+    const existingSecretName = settings.tls.existingSecretName;
+    return {
+        ...settings,
+        namespace,
+        namespaceForNames: namespace ?? ASSUMED_NAMESPACE,
+        image: checkWhenKnown(name, settings.image, checkImage),
+        replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
+        tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
     };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { KeyAlgorithm } from "./args";
+import { TLS_SECRET_KEYS } from "./pod";
 import { Settings } from "./settings";
 import { isPlain, NginxServiceArgsError } from "./validation";
 
@@ -53,21 +54,21 @@ export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Inpu
     return pulumi.secret(
         pulumi.all([certPem, keyPem]).apply(
             ([cert, key]): { [key: string]: string } => ({
-                "tls.crt": Buffer.from(cert).toString("base64"),
-                "tls.key": Buffer.from(key).toString("base64"),
+                [TLS_SECRET_KEYS.certificate]: Buffer.from(cert).toString("base64"),
+                [TLS_SECRET_KEYS.privateKey]: Buffer.from(key).toString("base64"),
             }),
         ),
     );
 }
 
-/** Decodes `tls.crt` of a Secret read from the cluster; the certificate is public, so not a secret. */
+/** Decodes the certificate of a Secret read from the cluster; the certificate is public, so not a secret. */
 export function certificateFromSecret(component: string, secretName: pulumi.Input<string>, secret: k8s.core.v1.Secret): pulumi.Output<string> {
     return pulumi.unsecret(
         pulumi.all([secretName, secret.type, secret.data]).apply(([name, type, data]) => {
-            const crt = data?.["tls.crt"];
+            const crt = data?.[TLS_SECRET_KEYS.certificate];
             if (type !== "kubernetes.io/tls" || crt === undefined) {
                 throw new NginxServiceArgsError(component, [
-                    `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with tls.crt and tls.key, found type ${JSON.stringify(type)}`,
+                    `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with ${TLS_SECRET_KEYS.certificate} and ${TLS_SECRET_KEYS.privateKey}, found type ${JSON.stringify(type)}`,
                 ]);
             }
             return Buffer.from(crt, "base64").toString("utf8");

@@ -1,6 +1,8 @@
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { Cloud, ExternalTrafficPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType } from "./args";
+import { TENCENT_INTERNAL_SUBNET } from "./clouds";
+import type { Settings } from "./settings";
 
 /**
  * Thrown for arguments Kubernetes or nginx would reject (or silently misread). Raised in the
@@ -61,21 +63,21 @@ export function checkImage(value: string): string | undefined {
     return undefined;
 }
 
-function checkPort(field: string, value: number, min = 1, max = 65535): string | undefined {
+export function checkPort(field: string, value: number, min = 1, max = 65535): string | undefined {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         return `${field} must be a whole number in ${min}-${max}, got ${show(value)}`;
     }
     return undefined;
 }
 
-function checkEnum(field: string, value: string | undefined, allowed: Record<string, string>): string | undefined {
+export function checkEnum(field: string, value: string | undefined, allowed: Record<string, string>): string | undefined {
     if (value !== undefined && !Object.values(allowed).includes(value)) {
         return `${field} must be one of ${Object.values(allowed).map(show).join(", ")}, got ${show(value)}`;
     }
     return undefined;
 }
 
-function checkPositiveInt(field: string, value: number | undefined): string | undefined {
+export function checkPositiveInt(field: string, value: number | undefined): string | undefined {
     if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value <= 0)) {
         return `${field} must be a whole number > 0, got ${show(value)}`;
     }
@@ -97,7 +99,8 @@ export function isCidr(value: string): boolean {
     return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-function checkStringMap(field: string, map: { [key: string]: string } | undefined, problems: string[], valuesAreLabels: boolean) {
+function mapProblems(field: string, map: { [key: string]: string } | undefined, valuesAreLabels: boolean): string[] {
+    const problems: string[] = [];
     for (const [key, value] of Object.entries(map ?? {})) {
         const slash = key.lastIndexOf("/");
         const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
@@ -112,157 +115,174 @@ function checkStringMap(field: string, map: { [key: string]: string } | undefine
             problems.push(`${field}[${show(key)}] value ${show(value)} is not a valid label value (at most 63 characters of letters, digits, '-', '_', '.')`);
         }
     }
+    return problems;
 }
 
 /**
- * Checks every plain argument and the plain parts of the others. Problems are collected, not thrown one
- * by one, so a user fixes a whole stack in one round. Values that are unknown Outputs are checked with
+ * Checks the resolved settings, plus the given args where resolution hides a problem: a field given
+ * where it means nothing (a default would be indistinguishable from it), and the user's own labels
+ * (resolution merges them with the selector's). Problems are collected, not thrown one by one, so a
+ * user fixes a whole stack in one round. Values that are unknown Outputs are checked with
  * {@link checkWhenKnown} as they resolve.
  */
-export function validateArgs(name: string, args: NginxServiceArgs): void {
-    const problems: string[] = [];
-    const add = (problem: string | undefined) => problem && problems.push(problem);
-
-    add(checkServiceName(name));
-    if (isPlain(args.namespace)) add(checkNamespace(args.namespace));
-    if (isPlain(args.replicas)) add(checkReplicas(args.replicas));
-    if (isPlain(args.image)) add(checkImage(args.image));
-
-    add(checkEnum("serviceType", args.serviceType, ServiceType));
-    const serviceType = args.serviceType ?? ServiceType.ClusterIP;
-
-    const tls = args.tls ?? {};
-    const tlsEnabled = tls.enabled ?? true;
-    if (args.tls?.enabled !== undefined && typeof args.tls.enabled !== "boolean") {
-        problems.push(`tls.enabled must be true or false, got ${show(args.tls.enabled)}`);
-    }
-
-    if (args.httpPort !== undefined) add(checkPort("httpPort", args.httpPort));
-    if (args.httpsPort !== undefined) {
-        if (!tlsEnabled) {
-            problems.push(`httpsPort (${show(args.httpsPort)}) is set but tls.enabled is false: there is no HTTPS port`);
-        }
-        add(checkPort("httpsPort", args.httpsPort));
-    }
-    if (tlsEnabled && (args.httpPort ?? 80) === (args.httpsPort ?? 443)) {
-        problems.push(`httpPort and httpsPort must differ, both are ${show(args.httpPort ?? 80)}`);
-    }
-
-    if (args.nodePorts !== undefined) {
-        if (serviceType === ServiceType.ClusterIP) {
-            problems.push(`nodePorts (${show(args.nodePorts)}) needs serviceType NodePort or LoadBalancer, got serviceType ${show(serviceType)}`);
-        }
-        const { http, https } = args.nodePorts;
-        if (http !== undefined) add(checkPort("nodePorts.http", http, NODE_PORT_MIN, NODE_PORT_MAX));
-        if (https !== undefined) {
-            add(checkPort("nodePorts.https", https, NODE_PORT_MIN, NODE_PORT_MAX));
-            if (!tlsEnabled) {
-                problems.push(`nodePorts.https (${show(https)}) is set but tls.enabled is false: there is no HTTPS port`);
-            }
-        }
-        if (http !== undefined && http === https) {
-            problems.push(`nodePorts.http and nodePorts.https must differ, both are ${show(http)}`);
-        }
-    }
-
-    if (!tlsEnabled) {
-        const others = Object.entries(tls)
-            .filter(([key, value]) => key !== "enabled" && value !== undefined)
-            .map(([key]) => `tls.${key}`);
-        if (others.length > 0) {
-            problems.push(`tls.enabled is false but ${others.join(", ")} ${others.length === 1 ? "is" : "are"} set`);
-        }
-        if (args.redirectHttpToHttps) {
-            problems.push("redirectHttpToHttps is true but tls.enabled is false: there is no HTTPS to redirect to");
-        }
-    } else {
-        add(checkEnum("tls.keyAlgorithm", tls.keyAlgorithm, KeyAlgorithm));
-        add(checkPositiveInt("tls.validityHours", tls.validityHours));
-        if (tls.earlyRenewalHours !== undefined && (!Number.isInteger(tls.earlyRenewalHours) || tls.earlyRenewalHours < 0)) {
-            problems.push(`tls.earlyRenewalHours must be a whole number >= 0, got ${show(tls.earlyRenewalHours)}`);
-        }
-        const validity = tls.validityHours ?? 8760;
-        const early = tls.earlyRenewalHours ?? 720;
-        if (early >= validity) {
-            problems.push(`tls.earlyRenewalHours (${show(early)}) must be less than tls.validityHours (${show(validity)})`);
-        }
-        if (tls.commonName !== undefined && (typeof tls.commonName !== "string" || tls.commonName.length === 0 || tls.commonName.length > 64)) {
-            problems.push(`tls.commonName must be 1-64 characters, got ${show(tls.commonName)}`);
-        }
-        for (const dnsName of tls.dnsNames ?? []) {
-            if (typeof dnsName !== "string" || dnsName.length > 253 || !DNS_NAME.test(dnsName)) {
-                problems.push(`tls.dnsNames entry ${show(dnsName)} is not a valid DNS name`);
-            }
-        }
-        for (const ip of tls.ipAddresses ?? []) {
-            if (typeof ip !== "string" || net.isIP(ip) === 0) {
-                problems.push(`tls.ipAddresses entry ${show(ip)} is not an IP address`);
-            }
-        }
-        if (tls.existingSecretName !== undefined) {
-            const generatorFields = ["commonName", "dnsNames", "ipAddresses", "validityHours", "earlyRenewalHours", "keyAlgorithm", "rotationTrigger"]
-                .filter((key) => (tls as Record<string, unknown>)[key] !== undefined)
-                .map((key) => `tls.${key}`);
-            if (generatorFields.length > 0) {
-                problems.push(`tls.existingSecretName is set, so nothing is generated, but ${generatorFields.join(", ")} ${generatorFields.length === 1 ? "is" : "are"} set too`);
-            }
-            if (typeof tls.existingSecretName === "string") {
-                add(checkSecretName(tls.existingSecretName));
-            }
-        }
-    }
-
-    if (args.loadBalancer !== undefined) {
-        const lb = args.loadBalancer;
-        if (serviceType !== ServiceType.LoadBalancer) {
-            const set = Object.keys(lb).filter((key) => (lb as Record<string, unknown>)[key] !== undefined).map((key) => `loadBalancer.${key}`);
-            problems.push(`${set.length > 0 ? set.join(", ") : "loadBalancer"} needs serviceType LoadBalancer, got serviceType ${show(serviceType)}`);
-        }
-        add(checkEnum("loadBalancer.cloud", lb.cloud, Cloud));
-        add(checkEnum("loadBalancer.externalTrafficPolicy", lb.externalTrafficPolicy, ExternalTrafficPolicy));
-        for (const range of lb.sourceRanges ?? []) {
-            if (typeof range !== "string" || !isCidr(range)) {
-                problems.push(`loadBalancer.sourceRanges entry ${show(range)} is not a CIDR (like 203.0.113.0/24)`);
-            }
-        }
-        if (lb.internal && lb.cloud === undefined) {
-            problems.push(`loadBalancer.internal is true but loadBalancer.cloud is not set: the annotation that makes a load balancer internal differs per cloud (${Object.values(Cloud).join(", ")})`);
-        }
-        if (lb.internal && lb.cloud === Cloud.Tencent && lb.annotations?.[TENCENT_INTERNAL_SUBNET] === undefined) {
-            problems.push(`loadBalancer.internal with cloud "tencent" needs the subnet: set loadBalancer.annotations[${show(TENCENT_INTERNAL_SUBNET)}] to the subnet ID`);
-        }
-        add(checkPositiveInt("loadBalancer.timeoutSeconds", lb.timeoutSeconds));
-        if (lb.loadBalancerClass !== undefined && (typeof lb.loadBalancerClass !== "string" || lb.loadBalancerClass.length === 0)) {
-            problems.push(`loadBalancer.loadBalancerClass must be a non-empty string, got ${show(lb.loadBalancerClass)}`);
-        }
-        checkStringMap("loadBalancer.annotations", lb.annotations, problems, false);
-    }
-
-    const resources = args.resources ?? {};
-    for (const [key, value] of Object.entries(resources)) {
-        if (value !== undefined && (typeof value !== "string" || !QUANTITY.test(value))) {
-            problems.push(`resources.${key} ${show(value)} is not a Kubernetes quantity (like "100m" or "128Mi")`);
-        }
-    }
-
-    checkStringMap("labels", args.labels, problems, true);
-    for (const key of SELECTOR_LABEL_KEYS) {
-        if (args.labels?.[key] !== undefined) {
-            problems.push(`labels[${show(key)}] (${show(args.labels[key])}) is set by the component for the selector and cannot be overridden`);
-        }
-    }
-    checkStringMap("serviceAnnotations", args.serviceAnnotations, problems, false);
-
-    if (args.clusterDomain !== undefined && (typeof args.clusterDomain !== "string" || !DNS_NAME.test(args.clusterDomain) || args.clusterDomain.startsWith("*"))) {
-        problems.push(`clusterDomain ${show(args.clusterDomain)} is not a valid DNS domain`);
-    }
-
+export function validateSettings(settings: Settings, given: NginxServiceArgs): void {
+    const problems = [
+        ...metadataProblems(settings, given),
+        ...portProblems(settings, given),
+        ...tlsProblems(settings, given),
+        ...loadBalancerProblems(settings, given),
+        ...resourceProblems(settings),
+        ...labelProblems(settings, given),
+    ];
     if (problems.length > 0) {
-        throw new NginxServiceArgsError(name, problems);
+        throw new NginxServiceArgsError(settings.name, problems);
     }
 }
 
-export const TENCENT_INTERNAL_SUBNET = "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid";
+/** The name, and the workload's fields that may be Outputs (checked here when plain). */
+export function metadataProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems: (string | undefined)[] = [checkServiceName(settings.name)];
+    if (isPlain(settings.namespace)) problems.push(checkNamespace(settings.namespace));
+    if (isPlain(settings.replicas)) problems.push(checkReplicas(settings.replicas));
+    if (isPlain(settings.image)) problems.push(checkImage(settings.image));
+    problems.push(checkEnum("serviceType", settings.serviceType, ServiceType));
+    if (given.tls?.enabled !== undefined && typeof given.tls.enabled !== "boolean") {
+        problems.push(`tls.enabled must be true or false, got ${show(given.tls.enabled)}`);
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+/** Service ports and node ports. */
+export function portProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems: (string | undefined)[] = [];
+    const tlsEnabled = settings.tls.enabled;
+    problems.push(checkPort("httpPort", settings.httpPort));
+    if (given.httpsPort !== undefined && !tlsEnabled) {
+        problems.push(`httpsPort (${show(given.httpsPort)}) is set but tls.enabled is false: there is no HTTPS port`);
+    }
+    problems.push(checkPort("httpsPort", settings.httpsPort));
+    if (tlsEnabled && settings.httpPort === settings.httpsPort) {
+        problems.push(`httpPort and httpsPort must differ, both are ${show(settings.httpPort)}`);
+    }
+
+    if (given.nodePorts !== undefined && settings.serviceType === ServiceType.ClusterIP) {
+        problems.push(`nodePorts (${show(given.nodePorts)}) needs serviceType NodePort or LoadBalancer, got serviceType ${show(settings.serviceType)}`);
+    }
+    const { http, https } = settings.nodePorts;
+    if (http !== undefined) problems.push(checkPort("nodePorts.http", http, NODE_PORT_MIN, NODE_PORT_MAX));
+    if (https !== undefined) {
+        problems.push(checkPort("nodePorts.https", https, NODE_PORT_MIN, NODE_PORT_MAX));
+        if (!tlsEnabled) {
+            problems.push(`nodePorts.https (${show(https)}) is set but tls.enabled is false: there is no HTTPS port`);
+        }
+    }
+    if (http !== undefined && http === https) {
+        problems.push(`nodePorts.http and nodePorts.https must differ, both are ${show(http)}`);
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+/** TLS: fields that mean nothing without it or with an existing Secret, and the generated certificate's fields. */
+export function tlsProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems: (string | undefined)[] = [];
+    const tls = settings.tls;
+    const givenTls = given.tls ?? {};
+    const setFields = (keys: string[]) => keys.filter((key) => (givenTls as Record<string, unknown>)[key] !== undefined).map((key) => `tls.${key}`);
+    if (!tls.enabled) {
+        const others = setFields(Object.keys(givenTls).filter((key) => key !== "enabled"));
+        if (others.length > 0) {
+            problems.push(`tls.enabled is false but ${others.join(", ")} ${others.length === 1 ? "is" : "are"} set`);
+        }
+        if (settings.redirectHttpToHttps) {
+            problems.push("redirectHttpToHttps is true but tls.enabled is false: there is no HTTPS to redirect to");
+        }
+        return problems.filter((p): p is string => p !== undefined);
+    }
+    problems.push(checkEnum("tls.keyAlgorithm", tls.keyAlgorithm, KeyAlgorithm));
+    problems.push(checkPositiveInt("tls.validityHours", tls.validityHours));
+    if (!Number.isInteger(tls.earlyRenewalHours) || tls.earlyRenewalHours < 0) {
+        problems.push(`tls.earlyRenewalHours must be a whole number >= 0, got ${show(tls.earlyRenewalHours)}`);
+    }
+    if (tls.earlyRenewalHours >= tls.validityHours) {
+        problems.push(`tls.earlyRenewalHours (${show(tls.earlyRenewalHours)}) must be less than tls.validityHours (${show(tls.validityHours)})`);
+    }
+    // Checked as given: the default, the component's name, is checked as the name.
+    const commonName = givenTls.commonName;
+    if (commonName !== undefined && (typeof commonName !== "string" || commonName.length === 0 || commonName.length > 64)) {
+        problems.push(`tls.commonName must be 1-64 characters, got ${show(commonName)}`);
+    }
+    for (const dnsName of tls.dnsNames) {
+        if (typeof dnsName !== "string" || dnsName.length > 253 || !DNS_NAME.test(dnsName)) {
+            problems.push(`tls.dnsNames entry ${show(dnsName)} is not a valid DNS name`);
+        }
+    }
+    for (const ip of tls.ipAddresses) {
+        if (typeof ip !== "string" || net.isIP(ip) === 0) {
+            problems.push(`tls.ipAddresses entry ${show(ip)} is not an IP address`);
+        }
+    }
+    if (tls.existingSecretName !== undefined) {
+        const generatorFields = setFields(["commonName", "dnsNames", "ipAddresses", "validityHours", "earlyRenewalHours", "keyAlgorithm", "rotationTrigger"]);
+        if (generatorFields.length > 0) {
+            problems.push(`tls.existingSecretName is set, so nothing is generated, but ${generatorFields.join(", ")} ${generatorFields.length === 1 ? "is" : "are"} set too`);
+        }
+        if (typeof tls.existingSecretName === "string") {
+            problems.push(checkSecretName(tls.existingSecretName));
+        }
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+/** Options of a LoadBalancer Service. */
+export function loadBalancerProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems: (string | undefined)[] = [];
+    const lb = settings.loadBalancer;
+    if (given.loadBalancer !== undefined && settings.serviceType !== ServiceType.LoadBalancer) {
+        const givenLb = given.loadBalancer as Record<string, unknown>;
+        const set = Object.keys(givenLb).filter((key) => givenLb[key] !== undefined).map((key) => `loadBalancer.${key}`);
+        problems.push(`${set.length > 0 ? set.join(", ") : "loadBalancer"} needs serviceType LoadBalancer, got serviceType ${show(settings.serviceType)}`);
+    }
+    problems.push(checkEnum("loadBalancer.cloud", lb.cloud, Cloud));
+    problems.push(checkEnum("loadBalancer.externalTrafficPolicy", lb.externalTrafficPolicy, ExternalTrafficPolicy));
+    for (const range of lb.sourceRanges ?? []) {
+        if (typeof range !== "string" || !isCidr(range)) {
+            problems.push(`loadBalancer.sourceRanges entry ${show(range)} is not a CIDR (like 203.0.113.0/24)`);
+        }
+    }
+    if (lb.internal && lb.cloud === undefined) {
+        problems.push(`loadBalancer.internal is true but loadBalancer.cloud is not set: the annotation that makes a load balancer internal differs per cloud (${Object.values(Cloud).join(", ")})`);
+    }
+    if (lb.internal && lb.cloud === Cloud.Tencent && lb.annotations[TENCENT_INTERNAL_SUBNET] === undefined) {
+        problems.push(`loadBalancer.internal with cloud "tencent" needs the subnet: set loadBalancer.annotations[${show(TENCENT_INTERNAL_SUBNET)}] to the subnet ID`);
+    }
+    problems.push(checkPositiveInt("loadBalancer.timeoutSeconds", lb.timeoutSeconds));
+    if (lb.loadBalancerClass !== undefined && (typeof lb.loadBalancerClass !== "string" || lb.loadBalancerClass.length === 0)) {
+        problems.push(`loadBalancer.loadBalancerClass must be a non-empty string, got ${show(lb.loadBalancerClass)}`);
+    }
+    return [...problems.filter((p): p is string => p !== undefined), ...mapProblems("loadBalancer.annotations", lb.annotations, false)];
+}
+
+/** Container requests and limits. */
+export function resourceProblems(settings: Settings): string[] {
+    return Object.entries(settings.resources)
+        .filter(([, value]) => typeof value !== "string" || !QUANTITY.test(value))
+        .map(([key, value]) => `resources.${key} ${show(value)} is not a Kubernetes quantity (like "100m" or "128Mi")`);
+}
+
+/** Labels (the user's, before the selector's are merged in), annotations and the cluster domain. */
+export function labelProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems = mapProblems("labels", given.labels, true);
+    for (const key of SELECTOR_LABEL_KEYS) {
+        if (given.labels?.[key] !== undefined) {
+            problems.push(`labels[${show(key)}] (${show(given.labels[key])}) is set by the component for the selector and cannot be overridden`);
+        }
+    }
+    problems.push(...mapProblems("serviceAnnotations", settings.serviceAnnotations, false));
+    if (typeof settings.clusterDomain !== "string" || !DNS_NAME.test(settings.clusterDomain) || settings.clusterDomain.startsWith("*")) {
+        problems.push(`clusterDomain ${show(settings.clusterDomain)} is not a valid DNS domain`);
+    }
+    return problems;
+}
 
 export function checkSecretName(value: string): string | undefined {
     if (value.length > 253 || !DNS_NAME.test(value) || value.startsWith("*")) {

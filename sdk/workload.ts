@@ -1,16 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_MOUNT_PATH, HEALTH_PATH, TLS_MOUNT_PATH } from "./config";
-import { CONTAINER_HTTP_PORT, CONTAINER_HTTPS_PORT, NGINX_UID, Settings } from "./settings";
-
-/** Names of the container ports; the Service targets these names, so the numbers live in one place. */
-export const HTTP_PORT_NAME = "http";
-export const HTTPS_PORT_NAME = "https";
+import { CONFIG_VOLUME, CONTAINER_NAME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TLS_VOLUME, TMP_VOLUME } from "./pod";
+import { Settings } from "./settings";
 
 /**
  * The pod template's spec. Satisfies the Pod Security Standards `restricted` profile; the root
  * filesystem is read-only, so nginx gets an emptyDir for /tmp, where the unprivileged image keeps its
- * pid file and request buffers.
+ * pid file and request buffers. `tlsSecretName` is the Secret to mount, given exactly when
+ * `settings.tls.enabled`.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 export function podSpec(
@@ -18,9 +15,12 @@ export function podSpec(
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
 ): k8s.types.input.core.v1.PodSpec {
-    const tlsEnabled = tlsSecretName !== undefined;
+    const tlsEnabled = settings.tls.enabled;
+    if (tlsEnabled !== (tlsSecretName !== undefined)) {
+        throw new Error(`podSpec: tls.enabled is ${tlsEnabled} but a TLS Secret name was ${tlsSecretName === undefined ? "not " : ""}given`);
+    }
     const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
-        httpGet: { path: HEALTH_PATH, port: HTTP_PORT_NAME },
+        httpGet: { path: HEALTH_PATH, port: HTTP_PORT.name },
         initialDelaySeconds,
         periodSeconds,
         timeoutSeconds: 2,
@@ -40,11 +40,11 @@ export function podSpec(
         },
         containers: [
             {
-                name: "nginx",
+                name: CONTAINER_NAME,
                 image: settings.image,
                 ports: [
-                    { name: HTTP_PORT_NAME, containerPort: CONTAINER_HTTP_PORT, protocol: "TCP" },
-                    ...(tlsEnabled ? [{ name: HTTPS_PORT_NAME, containerPort: CONTAINER_HTTPS_PORT, protocol: "TCP" }] : []),
+                    { ...HTTP_PORT, protocol: "TCP" },
+                    ...(tlsEnabled ? [{ ...HTTPS_PORT, protocol: "TCP" }] : []),
                 ],
                 readinessProbe: probe(0, 5),
                 livenessProbe: probe(5, 10),
@@ -61,16 +61,16 @@ export function podSpec(
                     seccompProfile: { type: "RuntimeDefault" },
                 },
                 volumeMounts: [
-                    { name: "config", mountPath: CONFIG_MOUNT_PATH, readOnly: true },
-                    ...(tlsEnabled ? [{ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true }] : []),
-                    { name: "tmp", mountPath: "/tmp" },
+                    { ...CONFIG_VOLUME, readOnly: true },
+                    ...(tlsEnabled ? [{ ...TLS_VOLUME, readOnly: true }] : []),
+                    { ...TMP_VOLUME },
                 ],
             },
         ],
         volumes: [
-            { name: "config", configMap: { name: configMapName } },
-            ...(tlsEnabled ? [{ name: "tls", secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
-            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            { name: CONFIG_VOLUME.name, configMap: { name: configMapName } },
+            ...(tlsEnabled ? [{ name: TLS_VOLUME.name, secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
+            { name: TMP_VOLUME.name, emptyDir: { sizeLimit: "64Mi" } },
         ],
     };
 }

@@ -2,12 +2,12 @@
 // the decisions in it.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { installMocks, resolve, settle } from "./mocks";
+import { installMocks, TYPES } from "./mocks";
 
 const mocks = installMocks();
 
-import { CONFIG_FILE_NAME, renderNginxConfig } from "../sdk/config";
 import { NginxService } from "../sdk";
+import { renderNginxConfig } from "../sdk/config";
 
 const blocks = (conf: string) => conf.split(/^server \{$/m).slice(1);
 
@@ -46,13 +46,11 @@ describe("renderNginxConfig", () => {
 
 describe("the ConfigMap", () => {
     test("holds the rendered config under the file name nginx includes, and is auto-named", async () => {
-        const c = new NginxService("cfg", { redirectHttpToHttps: true, httpsPort: 8443 });
-        await resolve(c.urls);
-        await settle();
-        const configMap = mocks.one("kubernetes:core/v1:ConfigMap", "cfg");
+        const { one } = await mocks.deployed(new NginxService("cfg", { redirectHttpToHttps: true, httpsPort: 8443 }));
+        const configMap = one(TYPES.configMap);
         assert.equal(configMap.inputs.metadata.name, undefined, "auto-named, so a change creates before it deletes");
-        assert.equal(configMap.inputs.data[CONFIG_FILE_NAME], renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 }));
-        const volume = mocks.one("kubernetes:apps/v1:Deployment", "cfg").inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
+        assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 }) });
+        const volume = one(TYPES.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(volume.configMap.name, configMap.state.metadata.name);
     });
 });

@@ -6,13 +6,13 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import { describe, test } from "node:test";
-import { installMocks, MockOptions, resolve, settle } from "./mocks";
+import { installMocks, MockOptions, TYPES } from "./mocks";
 import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/realTls";
 
 const mocks = installMocks({ tls: realTls });
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { CONFIG_MOUNT_PATH, HEALTH_PATH, HTML_ROOT, TLS_MOUNT_PATH } from "../sdk/config";
+import { HEALTH_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
 import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
 import { httpGet, httpsGet, keyMatchesCertificate, tlsHandshake, TlsVersion } from "./harness/probe";
 
@@ -35,13 +35,12 @@ interface Deployed {
 async function withDeployed(args: NginxServiceArgs, options: Omit<MockOptions, "tls">, body: (deployed: Deployed) => Promise<void>): Promise<void> {
     mocks.reset();
     mocks.configure({ tls: realTls, ...options });
-    const service = new NginxService(NAME, args);
-    const certificatePem = await resolve(service.certificatePem);
-    await settle();
+    const { outputs } = await mocks.deployed(new NginxService(NAME, args));
+    const certificatePem = outputs.certificatePem;
     if (args.tls?.enabled !== false) {
         assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
     }
-    const nginx = await startNginx({ layout: podLayout(mocks.resources), configDir: CONFIG_MOUNT_PATH, documentRoot: HTML_ROOT });
+    const nginx = await startNginx({ layout: podLayout(mocks.resources) });
     try {
         await body({ certificatePem, nginx });
     } catch (error) {
@@ -68,9 +67,9 @@ async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: st
     assert.ok(https !== undefined && http !== undefined, `the pod has http and https ports: ${JSON.stringify(nginx.ports)}`);
 
     // The certificate nginx serves is the one in the Secret and the one the component reports.
-    assert.equal(nginx.read(`${TLS_MOUNT_PATH}/tls.crt`).toString("utf8"), certificatePem, "tls.crt in the Secret is the component's certificatePem");
+    assert.equal(nginx.read(TLS_CERTIFICATE_FILE).toString("utf8"), certificatePem, "tls.crt in the Secret is the component's certificatePem");
     assert.ok(
-        keyMatchesCertificate(nginx.read(`${TLS_MOUNT_PATH}/tls.key`).toString("utf8"), certificatePem),
+        keyMatchesCertificate(nginx.read(TLS_PRIVATE_KEY_FILE).toString("utf8"), certificatePem),
         "the private key in the Secret belongs to the certificate",
     );
 
@@ -192,7 +191,7 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             allowedUses: ["server_auth", "key_encipherment", "digital_signature"],
         }).certPem;
         const existing = {
-            "kubernetes:core/v1:Secret": {
+            [TYPES.secret]: {
                 "default/my-nginx-cert": {
                     apiVersion: "v1",
                     kind: "Secret",
@@ -204,8 +203,8 @@ describe("data plane: the generated config and certificate in a real nginx", () 
         };
         await withDeployed({ tls: { existingSecretName: "my-nginx-cert" } }, { existing }, async (deployed) => {
             assert.equal(deployed.certificatePem, cert, "certificatePem is the Secret's certificate");
-            assert.equal(mocks.byType("tls:index/privateKey:PrivateKey").length, 0, "nothing is generated");
-            assert.equal(mocks.byType("tls:index/selfSignedCert:SelfSignedCert").length, 0, "nothing is generated");
+            assert.equal(mocks.byType(TYPES.key).length, 0, "nothing is generated");
+            assert.equal(mocks.byType(TYPES.cert).length, 0, "nothing is generated");
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
         });
     });

@@ -1,19 +1,16 @@
 // The Service: ports, exposure, load-balancer options per cloud, await behaviour, outputs helpers.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { installMocks, resolve, settle } from "./mocks";
+import { installMocks, TYPES } from "./mocks";
 
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { INTERNAL_LB_ANNOTATIONS, serviceAnnotations, url } from "../sdk/service";
+import { serviceAnnotations, url } from "../sdk/service";
 import { resolveSettings } from "../sdk/settings";
 
 async function serviceOf(name: string, args: NginxServiceArgs) {
-    const c = new NginxService(name, args);
-    await resolve(c.urls);
-    await settle();
-    return mocks.one("kubernetes:core/v1:Service", name).inputs;
+    return (await mocks.deployed(new NginxService(name, args))).one(TYPES.service).inputs;
 }
 
 describe("internal load balancers", () => {
@@ -30,13 +27,12 @@ describe("internal load balancers", () => {
         });
     }
 
-    test("tencent: the subnet annotation the user gives makes it internal", () => {
+    test("tencent: the subnet annotation the user gives makes it internal, and nothing is added to it", () => {
         const subnet = "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid";
         const annotations = serviceAnnotations(
             resolveSettings("lb", { serviceType: "LoadBalancer", loadBalancer: { internal: true, cloud: "tencent", annotations: { [subnet]: "subnet-abc" } } }),
         );
-        assert.equal(annotations[subnet], "subnet-abc");
-        assert.deepEqual(INTERNAL_LB_ANNOTATIONS.tencent, {});
+        assert.deepEqual(annotations, { [subnet]: "subnet-abc", "pulumi.com/timeoutSeconds": "600" });
     });
 
     test("a cloud without internal adds nothing", () => {

@@ -1,14 +1,17 @@
-// Every default, decided in one place (resolveSettings) and documented with @default in sdk/args.ts.
+// Every default: applied in one place (applyDefaults), from constants that sit next to each field's
+// @default in sdk/args.ts; the last test checks that the two say the same.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
-import { DEFAULT_IMAGE, resolveSettings } from "../sdk/settings";
+import { DEFAULTS, LOAD_BALANCER_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
+import { resolveSettings } from "../sdk/settings";
 
 test("defaults of every argument", () => {
     const s = resolveSettings("my-nginx", {});
     assert.equal(s.namespace, undefined);
     assert.equal(s.namespaceForNames, "default");
-    assert.equal(s.image, DEFAULT_IMAGE);
-    assert.match(DEFAULT_IMAGE, /^nginxinc\/nginx-unprivileged:\d+\.\d+\.\d+/, "a pinned tag of the unprivileged image");
+    assert.equal(s.image, "nginxinc/nginx-unprivileged:1.28.0-alpine");
     assert.equal(s.replicas, 2);
     assert.equal(s.serviceType, "ClusterIP");
     assert.equal(s.httpPort, 80);
@@ -57,4 +60,30 @@ test("falsy values given by the user are kept, not replaced by defaults", () => 
     assert.equal(s.enableServiceLinks, false);
     assert.equal(s.tls.earlyRenewalHours, 0);
     assert.equal(s.loadBalancer.awaitAddress, false);
+});
+
+test("each default constant is what the field's @default documents", () => {
+    const source = fs.readFileSync(path.resolve(__dirname, "..", "..", "sdk", "args.ts"), "utf8");
+    /** The literal after `@default` of each field of `iface` (prose defaults, `@default - ...`, are left out). */
+    const documented = (iface: string): { [field: string]: unknown } => {
+        const body = source.slice(source.indexOf(`export interface ${iface} {`), source.indexOf("\n}\n", source.indexOf(`export interface ${iface} {`)));
+        const out: { [field: string]: unknown } = {};
+        for (const [, doc, field] of body.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(\w+)\?:/g)) {
+            const literal = /@default ("[^"]*"|\[\]|\{\}|true|false|\d+)/.exec(doc)?.[1];
+            if (literal !== undefined) out[field] = JSON.parse(literal);
+        }
+        return out;
+    };
+    for (const [iface, defaults] of [
+        ["NginxServiceArgs", DEFAULTS],
+        ["TlsArgs", TLS_DEFAULTS],
+        ["LoadBalancerArgs", LOAD_BALANCER_DEFAULTS],
+        ["ResourcesArgs", RESOURCES_DEFAULTS],
+    ] as const) {
+        const docs = documented(iface);
+        for (const [field, value] of Object.entries(defaults)) {
+            assert.ok(field in docs, `${iface}.${field} has a default (${JSON.stringify(value)}) but no literal @default`);
+            assert.deepEqual(value, docs[field], `${iface}.${field}: @default ${JSON.stringify(docs[field])}, applied ${JSON.stringify(value)}`);
+        }
+    }
 });

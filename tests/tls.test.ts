@@ -1,23 +1,20 @@
 // The generated key and certificate: what is asked of @pulumi/tls, and how the Secret is built.
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, resolve, settle } from "./mocks";
+import { realTls } from "./harness/realTls";
+import { installMocks, resolve, TYPES } from "./mocks";
 
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { CERTIFICATE_ALLOWED_USES, tlsSecretData } from "../sdk/tls";
+import { tlsSecretData } from "../sdk/tls";
 
+/** The inputs the component gave the key, the certificate and the Secret. */
 async function tlsOf(name: string, args: NginxServiceArgs = {}) {
-    const c = new NginxService(name, args);
-    await resolve(c.urls);
-    await settle();
-    return {
-        key: mocks.one("tls:index/privateKey:PrivateKey", name).inputs,
-        cert: mocks.one("tls:index/selfSignedCert:SelfSignedCert", name).inputs,
-        secret: mocks.one("kubernetes:core/v1:Secret", name).inputs,
-    };
+    const { one } = await mocks.deployed(new NginxService(name, args));
+    return { key: one(TYPES.key).inputs, cert: one(TYPES.cert).inputs, secret: one(TYPES.secret).inputs };
 }
 
 describe("the key", () => {
@@ -46,9 +43,18 @@ describe("the certificate", () => {
     test("server-auth uses spelled the way @pulumi/tls understands (snake_case)", async () => {
         const { cert } = await tlsOf("uses");
         assert.deepEqual(cert.allowedUses, ["server_auth", "key_encipherment", "digital_signature"]);
-        assert.deepEqual(CERTIFICATE_ALLOWED_USES, cert.allowedUses);
-        for (const use of cert.allowedUses) {
-            assert.match(use, /^[a-z_]+$/);
+    });
+
+    test("the issued certificate is one TLS clients accept for a server: extended key usage serverAuth", async () => {
+        // The real issuer refuses uses the provider does not know, as a misspelt one would be dropped.
+        mocks.configure({ tls: realTls });
+        try {
+            const { outputs } = await mocks.deployed(new NginxService("uses-issued"));
+            const cert = new crypto.X509Certificate(outputs.certificatePem!);
+            assert.deepEqual(cert.keyUsage, ["1.3.6.1.5.5.7.3.1"], "extended key usage: TLS Web Server Authentication");
+            assert.equal(cert.ca, false);
+        } finally {
+            mocks.configure({});
         }
     });
 

@@ -4,7 +4,11 @@ import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs } from "../sdk/args";
-import { checkReplicas, checkWhenKnown, isCidr, NginxServiceArgsError, validateArgs } from "../sdk/validation";
+import { applyDefaults } from "../sdk/settings";
+import { checkReplicas, checkWhenKnown, isCidr, NginxServiceArgsError, validateSettings } from "../sdk/validation";
+
+/** What the constructor checks before registering anything: the settings resolved from `args`. */
+const validateArgs = (name: string, args: NginxServiceArgs) => validateSettings(applyDefaults(name, args), args);
 
 const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["negative replicas", { replicas: -1 }, /replicas must be a whole number >= 0, got -1/],

@@ -1,20 +1,17 @@
 // The Deployment and its pod template: Pod Security `restricted`, probes, mounts, rollout.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { installMocks, resolve, settle } from "./mocks";
+import { podLayout } from "./harness/nginx";
+import { installMocks, TYPES } from "./mocks";
 
 const mocks = installMocks();
 
-import { NginxService } from "../sdk";
-import { CONFIG_MOUNT_PATH, HEALTH_PATH, TLS_MOUNT_PATH } from "../sdk/config";
+import { NginxService, NginxServiceArgs } from "../sdk";
 import { podSpec } from "../sdk/workload";
 import { resolveSettings } from "../sdk/settings";
 
-async function deploymentOf(name: string, args: ConstructorParameters<typeof NginxService>[1] = {}) {
-    const c = new NginxService(name, args);
-    await resolve(c.urls);
-    await settle();
-    return mocks.one("kubernetes:apps/v1:Deployment", name);
+async function deploymentOf(name: string, args: NginxServiceArgs = {}) {
+    return (await mocks.deployed(new NginxService(name, args))).one(TYPES.deployment);
 }
 
 describe("pod security", () => {
@@ -55,18 +52,37 @@ describe("pod security", () => {
     });
 });
 
+describe("TLS on or off is the setting's, not guessed from the arguments", () => {
+    test("with TLS the pod declares the https port and mounts the Secret; without, neither", () => {
+        const on = podSpec(resolveSettings("on", {}), "cfg", "secret") as any;
+        assert.deepEqual(on.containers[0].ports.map((p: any) => p.name), ["http", "https"]);
+        assert.ok(on.volumes.some((v: any) => v.secret?.secretName === "secret"));
+        const off = podSpec(resolveSettings("off", { tls: { enabled: false } }), "cfg", undefined) as any;
+        assert.deepEqual(off.containers[0].ports.map((p: any) => p.name), ["http"]);
+        assert.deepEqual(off.volumes.map((v: any) => v.name), ["config", "tmp"]);
+    });
+
+    test("a Secret name that disagrees with the setting is a bug, not a silent change of the pod", () => {
+        assert.throws(() => podSpec(resolveSettings("off", { tls: { enabled: false } }), "cfg", "secret"), /tls.enabled is false but a TLS Secret name was given/);
+        assert.throws(() => podSpec(resolveSettings("on", {}), "cfg", undefined), /tls.enabled is true but a TLS Secret name was not given/);
+    });
+});
+
 describe("the Deployment", () => {
-    test("mounts the ConfigMap and the TLS Secret where nginx reads them, the key not world-readable", async () => {
-        const d = await deploymentOf("mounts");
-        const pod = d.inputs.spec.template.spec;
-        const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m: any) => [m.name, m]));
-        assert.equal(mounts.config.mountPath, CONFIG_MOUNT_PATH);
-        assert.equal(mounts.tls.mountPath, TLS_MOUNT_PATH);
-        assert.equal(mounts.config.readOnly, true);
-        assert.equal(mounts.tls.readOnly, true);
-        const tlsVolume = pod.volumes.find((v: any) => v.name === "tls");
-        assert.equal(tlsVolume.secret.secretName, mocks.one("kubernetes:core/v1:Secret", "mounts").state.metadata.name);
-        assert.equal(tlsVolume.secret.defaultMode, 0o440);
+    test("puts the config, certificate and key where nginx reads them, the key not world-readable", async () => {
+        mocks.reset();
+        const { one } = await mocks.deployed(new NginxService("mounts"));
+        const pod = one(TYPES.deployment).inputs.spec.template.spec;
+        // The files as the kubelet lays them out from the volumes: the image's nginx.conf includes
+        // conf.d/*.conf, and the server config names the ssl/ files.
+        const files = Object.fromEntries(podLayout(mocks.resources).files.map((f) => [f.path, f]));
+        assert.deepEqual(Object.keys(files).sort(), ["/etc/nginx/conf.d/default.conf", "/etc/nginx/ssl/tls.crt", "/etc/nginx/ssl/tls.key"]);
+        assert.equal(files["/etc/nginx/ssl/tls.crt"].content.toString(), one(TYPES.cert).state.certPem);
+        assert.equal(files["/etc/nginx/ssl/tls.key"].content.toString(), one(TYPES.key).state.privateKeyPem);
+        assert.equal(files["/etc/nginx/ssl/tls.key"].mode, 0o440);
+        for (const mount of pod.containers[0].volumeMounts.filter((m: any) => m.name !== "tmp")) {
+            assert.equal(mount.readOnly, true, mount.name);
+        }
         assert.equal(pod.securityContext.fsGroup, pod.securityContext.runAsUser, "the key's group is nginx's");
     });
 
@@ -74,7 +90,7 @@ describe("the Deployment", () => {
         const d = await deploymentOf("probes");
         const container = d.inputs.spec.template.spec.containers[0];
         for (const probe of [container.readinessProbe, container.livenessProbe]) {
-            assert.deepEqual(probe.httpGet, { path: HEALTH_PATH, port: "http" });
+            assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http" });
         }
         assert.deepEqual(
             container.ports.map((p: any) => [p.name, p.containerPort]),

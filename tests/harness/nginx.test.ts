@@ -172,8 +172,6 @@ describe("startNginx", () => {
     it("serves on a free loopback port and, once stopped, leaves no process, port or directory behind", async () => {
         const nginx = await startNginx({
             layout: plainLayout("server {\n    listen 8080;\n    location / { return 200 \"up\\n\"; }\n}\n"),
-            configDir: "/etc/nginx/conf.d",
-            documentRoot: "/usr/share/nginx/html",
         });
         let stopped = false;
         try {
@@ -197,7 +195,7 @@ describe("startNginx", () => {
     it("refuses a config it cannot map to loopback ports before starting anything, and leaves no directory", async () => {
         const before = podDirs();
         await assert.rejects(
-            startNginx({ layout: plainLayout("server {\n    listen 80;\n}\n"), configDir: "/etc/nginx/conf.d", documentRoot: "/usr/share/nginx/html" }),
+            startNginx({ layout: plainLayout("server {\n    listen 80;\n}\n") }),
             /listens on port 80, which is not a container port/,
         );
         assert.deepEqual(podDirs(), before);
@@ -206,7 +204,7 @@ describe("startNginx", () => {
     it("fails with nginx's own error when the config is broken (nginx exited), and leaves no directory", async () => {
         const before = podDirs();
         await assert.rejects(
-            startNginx({ layout: plainLayout("server {\n    listen 8080;\n    no_such_directive on;\n}\n"), configDir: "/etc/nginx/conf.d", documentRoot: "/usr/share/nginx/html" }),
+            startNginx({ layout: plainLayout("server {\n    listen 8080;\n    no_such_directive on;\n}\n") }),
             (error: Error) => {
                 assert.match(error.message, /nginx did not start \(exit code 1\)/);
                 assert.match(error.message, /\[emerg\].*unknown directive "no_such_directive"/);

@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { RecordedResource, unwrapSecrets } from "../mocks";
+import { CONFIG_VOLUME, CONTAINER_NAME, DOCUMENT_ROOT, TMP_VOLUME } from "../../sdk/pod";
+import { RecordedResource, TYPES, unwrapSecrets } from "../mocks";
 
 export const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
 /** Debian's nginx-common ships it; the image has the same file at the same place. */
@@ -65,12 +66,12 @@ function findByName(resources: RecordedResource[], type: string, name: string): 
  * uses, among the recorded resources (created or read with `.get`).
  */
 export function podLayout(resources: RecordedResource[]): PodLayout {
-    const deployments = resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
+    const deployments = resources.filter((r) => r.type === TYPES.deployment);
     if (deployments.length !== 1) {
         throw new Error(`pod layout: expected one Deployment, found ${deployments.length}`);
     }
     const spec = unwrapSecrets(deployments[0].inputs).spec.template.spec;
-    const container = spec.containers.find((c: any) => c.name === "nginx") ?? spec.containers[0];
+    const container = spec.containers.find((c: any) => c.name === CONTAINER_NAME) ?? spec.containers[0];
     const layout: PodLayout = {
         files: [],
         writableDirs: [],
@@ -85,12 +86,12 @@ export function podLayout(resources: RecordedResource[]): PodLayout {
         if (volume === undefined) throw new Error(`pod layout: volumeMount ${mount.name} has no volume`);
         layout.mountPaths.push(mount.mountPath);
         if (volume.configMap) {
-            const configMap = unwrapSecrets(findByName(resources, "kubernetes:core/v1:ConfigMap", volume.configMap.name).state);
+            const configMap = unwrapSecrets(findByName(resources, TYPES.configMap, volume.configMap.name).state);
             for (const [key, value] of Object.entries<string>(configMap.data ?? {})) {
                 layout.files.push({ path: path.posix.join(mount.mountPath, key), content: Buffer.from(value, "utf8"), mode: volume.configMap.defaultMode ?? 0o644, group: layout.fsGroup });
             }
         } else if (volume.secret) {
-            const secret = unwrapSecrets(findByName(resources, "kubernetes:core/v1:Secret", volume.secret.secretName).state);
+            const secret = unwrapSecrets(findByName(resources, TYPES.secret, volume.secret.secretName).state);
             for (const [key, value] of Object.entries<string>(secret.data ?? {})) {
                 layout.files.push({ path: path.posix.join(mount.mountPath, key), content: Buffer.from(value, "base64"), mode: volume.secret.defaultMode ?? 0o644, group: layout.fsGroup });
             }
@@ -176,12 +177,11 @@ export function mainConfig(root: string, tmp: string, configDir: string): string
 export const INDEX_HTML = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n";
 
 export interface StartOptions {
-    /** The pod's files, mounts and ports (see {@link podLayout}). */
+    /**
+     * The pod's files, mounts and ports (see {@link podLayout}). The server config is read from the
+     * pod's config mount and the image's document root is laid out too, as sdk/pod.ts states them.
+     */
     layout: PodLayout;
-    /** The directory holding the server config (the ConfigMap's mount path). */
-    configDir: string;
-    /** The image's own paths the config may name (its document root), laid out and rewritten too. */
-    documentRoot: string;
     /** How long to wait for nginx to accept connections on every port. */
     timeoutMs?: number;
 }
@@ -262,7 +262,8 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
     const asRoot = process.getuid?.() === 0;
     const uid = asRoot ? layout.runAsUser : undefined;
     const gid = asRoot ? (layout.runAsGroup ?? layout.fsGroup) : undefined;
-    const tmp = layout.writableDirs.includes("/tmp") ? "/tmp" : layout.writableDirs[0];
+    const tmp = layout.writableDirs.includes(TMP_VOLUME.mountPath) ? TMP_VOLUME.mountPath : layout.writableDirs[0];
+    const configDir = CONFIG_VOLUME.mountPath;
     if (tmp === undefined) {
         throw new Error("startNginx: the pod has no writable directory for nginx's pid and temp files");
     }
@@ -287,12 +288,12 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
     const mainConf = path.join(root, "/etc/nginx/nginx.conf");
     const errorLogFile = path.join(root, tmp, "error.log");
     try {
-        const rewrittenPaths = [...layout.mountPaths, options.documentRoot];
+        const rewrittenPaths = [...layout.mountPaths, DOCUMENT_ROOT];
         for (const file of layout.files) {
             const target = path.join(root, file.path);
             fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
             let content = file.content;
-            if (path.posix.dirname(file.path) === options.configDir && file.path.endsWith(".conf")) {
+            if (path.posix.dirname(file.path) === configDir && file.path.endsWith(".conf")) {
                 serverConfigs[file.path] = rewriteServerConfig(file.content.toString("utf8"), root, rewrittenPaths, portMap);
                 content = Buffer.from(serverConfigs[file.path]);
             }
@@ -304,11 +305,11 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
             mkdir(dir);
             fs.chmodSync(path.join(root, dir), 0o777);
         }
-        mkdir(options.documentRoot);
-        fs.writeFileSync(path.join(root, options.documentRoot, "index.html"), INDEX_HTML, { mode: 0o644 });
+        mkdir(DOCUMENT_ROOT);
+        fs.writeFileSync(path.join(root, DOCUMENT_ROOT, "index.html"), INDEX_HTML, { mode: 0o644 });
         mkdir("/etc/nginx");
         fs.copyFileSync(MIME_TYPES, path.join(root, "/etc/nginx/mime.types"));
-        fs.writeFileSync(mainConf, mainConfig(root, tmp, options.configDir), { mode: 0o644 });
+        fs.writeFileSync(mainConf, mainConfig(root, tmp, configDir), { mode: 0o644 });
     } catch (error) {
         // A config the harness cannot rewrite (or a file it cannot write) leaves nothing behind either.
         fs.rmSync(root, { recursive: true, force: true });

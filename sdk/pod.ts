@@ -1,0 +1,40 @@
+// What the nginx pod expects, stated once: the config renderer, the Deployment, the Service, the TLS
+// Secret and the data-plane test harness all read these, so they cannot disagree. The values follow
+// the default image, nginxinc/nginx-unprivileged, whose nginx.conf includes `conf.d/*.conf` in its
+// http block and keeps its pid and temp files in /tmp; an `image` given instead must behave the same.
+
+/** The nginx container's name. */
+export const CONTAINER_NAME = "nginx";
+
+/**
+ * The ports nginx listens on, by the name the Service targets. Unprivileged, so the container needs
+ * no capability; the Service maps them to `httpPort`/`httpsPort`.
+ */
+export const HTTP_PORT = { name: "http", containerPort: 8080 } as const;
+export const HTTPS_PORT = { name: "https", containerPort: 8443 } as const;
+
+/** The user id of nginx in the unprivileged image; the pod runs as it. */
+export const NGINX_UID = 101;
+
+/** The ConfigMap's volume: the server config, where the image's nginx.conf includes it. */
+export const CONFIG_VOLUME = { name: "config", mountPath: "/etc/nginx/conf.d" } as const;
+/** The ConfigMap key, and so the file name under the config mount. */
+export const CONFIG_FILE_NAME = "default.conf";
+
+/** The TLS Secret's volume, mounted where the tutorial mounts it. */
+export const TLS_VOLUME = { name: "tls", mountPath: "/etc/nginx/ssl" } as const;
+/** The keys of a kubernetes.io/tls Secret, and so the file names under the TLS mount. */
+export const TLS_SECRET_KEYS = { certificate: "tls.crt", privateKey: "tls.key" } as const;
+
+/** The writable emptyDir for the image's pid file and request buffers (the root filesystem is read-only). */
+export const TMP_VOLUME = { name: "tmp", mountPath: "/tmp" } as const;
+
+/** Answered by nginx itself, so the probes test the server and not a file on disk. */
+export const HEALTH_PATH = "/healthz";
+
+/** The image's document root. */
+export const DOCUMENT_ROOT = "/usr/share/nginx/html";
+
+/** Where nginx finds the certificate and key: the Secret's keys under its mount. */
+export const TLS_CERTIFICATE_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.certificate}`;
+export const TLS_PRIVATE_KEY_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.privateKey}`;
