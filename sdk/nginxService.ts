@@ -5,7 +5,6 @@ import { createConfig } from "./config";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
 import { resolveSettings } from "./settings";
 import { createTls } from "./tls";
-import { isPlain } from "./validation";
 import { createWorkload } from "./workload";
 
 /** Node ports allocated to the Service. */
@@ -58,14 +57,10 @@ export class NginxService extends pulumi.ComponentResource {
         const ingress = loadBalancerIngress(service);
         this.serviceName = service.metadata.name;
         // A preview without cluster access leaves the provider's namespace unset; the names then use
-        // the same namespace the certificate assumed. With a plain assumed namespace (the usual case) one
-        // apply does it: the same Output as all([...]).apply, for ~86 fewer runtime promises per instance
-        // (bench/).
-        const assumed = settings.namespaceForNames;
-        const orAssumed = (actual: string | undefined, ns: string) => (actual === undefined || actual === "" ? ns : actual);
-        this.namespace = isPlain(assumed)
-            ? service.metadata.namespace.apply((actual) => orAssumed(actual, assumed))
-            : pulumi.all([service.metadata.namespace, assumed]).apply(([actual, ns]) => orAssumed(actual, ns));
+        // the same namespace the certificate assumed.
+        this.namespace = pulumi
+            .all([service.metadata.namespace, settings.namespaceForNames])
+            .apply(([actual, assumed]) => (actual === undefined || actual === "" ? assumed : actual));
         this.clusterIP = service.spec.clusterIP;
         this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${this.namespace}.svc.${settings.clusterDomain}`;
         const isLb = settings.serviceType === ServiceType.LoadBalancer;

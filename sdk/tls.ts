@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import { KeyAlgorithm } from "./args";
 import { TLS_SECRET_KEYS } from "./pod";
 import { Settings } from "./settings";
-import { isPlain, NginxServiceArgsError } from "./validation";
+import { NginxServiceArgsError } from "./validation";
 
 /**
  * Snake case on purpose: @pulumi/tls silently drops any other spelling, which would yield a certificate
@@ -19,11 +19,6 @@ export interface TlsResult {
     secretName: pulumi.Output<string>;
     /** The public certificate, the trust anchor clients pass to `curl --cacert`. */
     certificatePem: pulumi.Output<string>;
-    /** The generated children; absent with `existingSecretName`. */
-    rotation?: random.RandomId;
-    privateKey?: tls.PrivateKey;
-    certificate?: tls.SelfSignedCert;
-    secret?: k8s.core.v1.Secret;
 }
 
 /** The names a client inside the cluster may use for the Service, shortest first. */
@@ -34,16 +29,11 @@ export const serviceDnsNames = (service: string, ns: string, clusterDomain: stri
     `${service}.${ns}.svc.${clusterDomain}`,
 ];
 
-/**
- * The Service's own names first, then the user's, without repeats (a repeated SAN is legal but noisy in diffs).
- * With a plain namespace (the usual case) the list is plain too: the same value, with no dependencies
- * either way, but without an Output chain, each step of which costs the Pulumi runtime about fifty
- * promises per instance (measured in bench/: about 1.4% of everything a program of NginxServices allocates).
- */
-export function certificateDnsNames(settings: Settings): pulumi.Input<string[]> {
-    const names = (ns: string) => [...new Set([...serviceDnsNames(settings.name, ns, settings.clusterDomain), ...settings.tls.dnsNames])];
-    const namespace = settings.namespaceForNames;
-    return isPlain(namespace) ? names(namespace) : pulumi.output(namespace).apply(names);
+/** The Service's own names first, then the user's, without repeats (a repeated SAN is legal but noisy in diffs). */
+export function certificateDnsNames(settings: Settings): pulumi.Output<string[]> {
+    return pulumi
+        .output(settings.namespaceForNames)
+        .apply((ns) => [...new Set([...serviceDnsNames(settings.name, ns, settings.clusterDomain), ...settings.tls.dnsNames])]);
 }
 
 /**
@@ -136,12 +126,5 @@ export function createTls(settings: Settings, parent: pulumi.Resource): TlsResul
         },
         { parent, additionalSecretOutputs: ["data", "stringData"] },
     );
-    return {
-        secretName: secret.metadata.name,
-        certificatePem: certificate.certPem,
-        rotation,
-        privateKey,
-        certificate,
-        secret,
-    };
+    return { secretName: secret.metadata.name, certificatePem: certificate.certPem };
 }
