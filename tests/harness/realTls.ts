@@ -1,5 +1,6 @@
 // Real keys and self-signed certificates for the mocks of `tls:index/privateKey:PrivateKey` and
-// `tls:index/selfSignedCert:SelfSignedCert`, honouring the inputs the component gives the provider.
+// `tls:index/selfSignedCert:SelfSignedCert`, honouring the inputs the component gives the provider, and
+// only those: RSA 2048 or ECDSA P-256 keys, a common name, SANs, validity and three uses.
 // Keys come from Node's crypto; certificates from the openssl command line (`openssl ca -selfsign`,
 // which, unlike `openssl req -x509` in OpenSSL 3.0, takes exact start and end times, so a validity in
 // hours is kept to the second as the provider keeps it). No ASN.1 is written by hand.
@@ -11,12 +12,10 @@ import * as path from "path";
 
 export const OPENSSL = "/usr/bin/openssl";
 
-/** The provider's curve names and their OpenSSL names. */
-const CURVES: { [providerName: string]: string } = {
-    P224: "secp224r1",
-    P256: "prime256v1",
-    P384: "secp384r1",
-    P521: "secp521r1",
+/** The keys the component asks for, with how Node makes them and how the provider encodes them. */
+const KEY_TYPES: { [kind: string]: { generate: () => crypto.KeyPairKeyObjectResult; encoding: "pkcs1" | "sec1" } } = {
+    "RSA 2048": { generate: () => crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65537 }), encoding: "pkcs1" },
+    "ECDSA P256": { generate: () => crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }), encoding: "sec1" },
 };
 
 /** What the provider returns for a PrivateKey (the OpenSSH encodings are left out: nothing here reads them). */
@@ -24,110 +23,54 @@ export interface PrivateKeyState {
     algorithm: string;
     rsaBits?: number;
     ecdsaCurve?: string;
-    /** PKCS#1 for RSA, SEC 1 for ECDSA, PKCS#8 for ED25519, as the provider encodes them. */
+    /** PKCS#1 for RSA, SEC 1 for ECDSA, as the provider encodes them. */
     privateKeyPem: string;
     privateKeyPemPkcs8: string;
     publicKeyPem: string;
 }
 
 /**
- * A new key as `tls.PrivateKey` makes it: RSA (`rsaBits`, default 2048), ECDSA (`ecdsaCurve`, default
- * P224, as in the provider) or ED25519.
+ * A new key as `tls.PrivateKey` makes it, for the two keys the component asks for: RSA with
+ * `rsaBits: 2048`, ECDSA with `ecdsaCurve: "P256"`. Anything else is refused, so a component that
+ * stopped naming its curve (the provider would pick P-224, which TLS clients reject) fails here.
  */
 export function generatePrivateKey(inputs: { algorithm?: string; rsaBits?: number; ecdsaCurve?: string }): PrivateKeyState {
-    const algorithm = inputs.algorithm;
-    let keys: crypto.KeyPairKeyObjectResult;
-    let privateKeyPem: string;
-    const state: Partial<PrivateKeyState> = { algorithm };
-    switch (algorithm) {
-        case "RSA": {
-            const rsaBits = inputs.rsaBits ?? 2048;
-            keys = crypto.generateKeyPairSync("rsa", { modulusLength: rsaBits, publicExponent: 65537 });
-            privateKeyPem = keys.privateKey.export({ type: "pkcs1", format: "pem" }) as string;
-            state.rsaBits = rsaBits;
-            break;
-        }
-        case "ECDSA": {
-            const ecdsaCurve = inputs.ecdsaCurve ?? "P224";
-            const namedCurve = CURVES[ecdsaCurve];
-            if (namedCurve === undefined) {
-                throw new Error(`realTls: ecdsaCurve ${JSON.stringify(ecdsaCurve)} is not one of the provider's ${Object.keys(CURVES).join(", ")}`);
-            }
-            keys = crypto.generateKeyPairSync("ec", { namedCurve });
-            privateKeyPem = keys.privateKey.export({ type: "sec1", format: "pem" }) as string;
-            state.ecdsaCurve = ecdsaCurve;
-            break;
-        }
-        case "ED25519":
-            keys = crypto.generateKeyPairSync("ed25519");
-            privateKeyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-            break;
-        default:
-            throw new Error(`realTls: algorithm ${JSON.stringify(algorithm)} is not RSA, ECDSA or ED25519`);
+    const kind = inputs.algorithm === "RSA" ? `RSA ${inputs.rsaBits}` : `${inputs.algorithm} ${inputs.ecdsaCurve}`;
+    const keyType = KEY_TYPES[kind];
+    if (keyType === undefined) {
+        throw new Error(`realTls: ${JSON.stringify(inputs)} is not a key the component asks for (${Object.keys(KEY_TYPES).join(", ")})`);
     }
+    const keys = keyType.generate();
     return {
-        ...state,
-        algorithm: algorithm,
-        privateKeyPem,
+        algorithm: inputs.algorithm!,
+        ...(inputs.algorithm === "RSA" ? { rsaBits: inputs.rsaBits } : { ecdsaCurve: inputs.ecdsaCurve }),
+        privateKeyPem: keys.privateKey.export({ type: keyType.encoding, format: "pem" }) as string,
         privateKeyPemPkcs8: keys.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
         publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }) as string,
     };
 }
 
-/** The provider's `allowedUses` values (snake case, RFC 5280) and the openssl extension values they set. */
+/**
+ * The provider's `allowedUses` values the component asks for (snake case, RFC 5280) and the openssl
+ * extension values they set. Any other value is refused: the provider silently drops a misspelt one.
+ */
 export const KEY_USAGES: { [use: string]: string } = {
     digital_signature: "digitalSignature",
-    content_commitment: "nonRepudiation",
     key_encipherment: "keyEncipherment",
-    data_encipherment: "dataEncipherment",
-    key_agreement: "keyAgreement",
-    cert_signing: "keyCertSign",
-    crl_signing: "cRLSign",
-    encipher_only: "encipherOnly",
-    decipher_only: "decipherOnly",
 };
 export const EXTENDED_KEY_USAGES: { [use: string]: string } = {
-    any_extended: "anyExtendedKeyUsage",
     server_auth: "serverAuth",
-    client_auth: "clientAuth",
-    code_signing: "codeSigning",
-    email_protection: "emailProtection",
-    ipsec_end_system: "ipsecEndSystem",
-    ipsec_tunnel: "ipsecTunnel",
-    ipsec_user: "ipsecUser",
-    timestamping: "timeStamping",
-    ocsp_signing: "OCSPSigning",
-    microsoft_server_gated_crypto: "msSGC",
-    netscape_server_gated_crypto: "nsSGC",
-    microsoft_commercial_code_signing: "msCodeCom",
-    microsoft_kernel_code_signing: "1.3.6.1.4.1.311.61.1.1",
 };
 
+/** The inputs of `tls.SelfSignedCert` the component sets. */
 export interface SelfSignedCertInputs {
     privateKeyPem?: string;
-    privateKeyPemWo?: string;
-    subject?: {
-        commonName?: string;
-        organization?: string;
-        organizationalUnit?: string;
-        streetAddresses?: string[];
-        locality?: string;
-        province?: string;
-        country?: string;
-        postalCode?: string;
-        serialNumber?: string;
-        emailAddress?: string;
-    };
+    subject?: { commonName?: string };
     dnsNames?: string[];
     ipAddresses?: string[];
-    uris?: string[];
     validityPeriodHours?: number;
     earlyRenewalHours?: number;
     allowedUses?: string[];
-    isCaCertificate?: boolean;
-    maxPathLength?: number;
-    setSubjectKeyId?: boolean;
-    setAuthorityKeyId?: boolean;
 }
 
 export interface SelfSignedCertState {
@@ -139,30 +82,10 @@ export interface SelfSignedCertState {
     readyForRenewal: boolean;
 }
 
-/** Distinguished-name attributes in the order Go's crypto/x509 (the provider) writes them. */
-const SUBJECT_ATTRIBUTES: [keyof NonNullable<SelfSignedCertInputs["subject"]>, string][] = [
-    ["country", "C"],
-    ["province", "ST"],
-    ["locality", "L"],
-    ["streetAddresses", "street"],
-    ["postalCode", "postalCode"],
-    ["organization", "O"],
-    ["organizationalUnit", "OU"],
-    ["commonName", "CN"],
-    ["serialNumber", "serialNumber"],
-    ["emailAddress", "emailAddress"],
-];
-
 /** `-subj` syntax: `/` and `+` and `\` inside a value are escaped. */
 function subjectArgument(subject: SelfSignedCertInputs["subject"]): string {
-    const parts: string[] = [];
-    for (const [field, short] of SUBJECT_ATTRIBUTES) {
-        const value = subject?.[field];
-        for (const one of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
-            parts.push(`/${short}=${one.replace(/([\\/+])/g, "\\$1")}`);
-        }
-    }
-    return parts.length === 0 ? "/" : parts.join("");
+    const commonName = subject?.commonName;
+    return commonName === undefined ? "/" : `/CN=${commonName.replace(/([\\/+])/g, "\\$1")}`;
 }
 
 /** openssl's time format for `-startdate`/`-enddate`: UTCTime until 2049, GeneralizedTime after, as RFC 5280 asks. */
@@ -172,7 +95,7 @@ function opensslTime(date: Date): string {
     return (date.getUTCFullYear() < 2050 ? digits.slice(2) : digits) + "Z";
 }
 
-/** The `x509v3` extension section for the inputs; throws on a use the provider does not know. */
+/** The `x509v3` extension section for the inputs; throws on a use it does not map. */
 export function certificateExtensions(inputs: SelfSignedCertInputs): string[] {
     const lines: string[] = [];
     const keyUsages: string[] = [];
@@ -186,25 +109,14 @@ export function certificateExtensions(inputs: SelfSignedCertInputs): string[] {
             // The provider would ignore it and issue a certificate without that use; failing here makes a
             // misspelt use (say, "serverAuth") visible in the tests instead of in a client's handshake.
             throw new Error(
-                `realTls: allowedUses entry ${JSON.stringify(use)} is not one of the provider's values: ${[...Object.keys(KEY_USAGES), ...Object.keys(EXTENDED_KEY_USAGES)].join(", ")}`,
+                `realTls: allowedUses entry ${JSON.stringify(use)} is not one of the provider's values the component uses: ${[...Object.keys(KEY_USAGES), ...Object.keys(EXTENDED_KEY_USAGES)].join(", ")}`,
             );
         }
     }
     if (keyUsages.length > 0) lines.push(`keyUsage = critical, ${keyUsages.join(", ")}`);
     if (extendedKeyUsages.length > 0) lines.push(`extendedKeyUsage = ${extendedKeyUsages.join(", ")}`);
-    if (inputs.isCaCertificate) {
-        const pathLength = inputs.maxPathLength !== undefined && inputs.maxPathLength > 0 ? `, pathlen:${inputs.maxPathLength}` : "";
-        lines.push(`basicConstraints = critical, CA:TRUE${pathLength}`);
-    } else {
-        lines.push("basicConstraints = critical, CA:FALSE");
-    }
-    if (inputs.setSubjectKeyId) lines.push("subjectKeyIdentifier = hash");
-    if (inputs.setAuthorityKeyId) lines.push("authorityKeyIdentifier = keyid:always");
-    const altNames = [
-        ...(inputs.dnsNames ?? []).map((name) => `DNS:${name}`),
-        ...(inputs.ipAddresses ?? []).map((ip) => `IP:${ip}`),
-        ...(inputs.uris ?? []).map((uri) => `URI:${uri}`),
-    ];
+    lines.push("basicConstraints = critical, CA:FALSE");
+    const altNames = [...(inputs.dnsNames ?? []).map((name) => `DNS:${name}`), ...(inputs.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
     for (const altName of altNames) {
         if (/[,\n]/.test(altName)) throw new Error(`realTls: subject alternative name ${JSON.stringify(altName)} cannot be passed to openssl`);
     }
@@ -220,25 +132,11 @@ function run(args: string[], cwd: string): void {
     }
 }
 
-/** The hash the provider (Go's crypto/x509) signs with: SHA-256, SHA-384 for P-384, SHA-512 for P-521, none for Ed25519. */
-function signatureHash(key: crypto.KeyObject): string | undefined {
-    if (key.asymmetricKeyType === "ed25519") return undefined;
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    return curve === "secp384r1" ? "sha384" : curve === "secp521r1" ? "sha512" : "sha256";
-}
-
 /** Algorithm of a PEM key in the provider's words. */
 function keyAlgorithmOf(key: crypto.KeyObject): string {
-    switch (key.asymmetricKeyType) {
-        case "rsa":
-            return "RSA";
-        case "ec":
-            return "ECDSA";
-        case "ed25519":
-            return "ED25519";
-        default:
-            throw new Error(`realTls: unsupported key type ${key.asymmetricKeyType}`);
-    }
+    if (key.asymmetricKeyType === "rsa") return "RSA";
+    if (key.asymmetricKeyType === "ec") return "ECDSA";
+    throw new Error(`realTls: unsupported key type ${key.asymmetricKeyType}`);
 }
 
 /**
@@ -247,7 +145,7 @@ function keyAlgorithmOf(key: crypto.KeyObject): string {
  * serial. Inputs must be plain (the mocks unwrap secrets before calling).
  */
 export function issueSelfSignedCert(inputs: SelfSignedCertInputs, now: Date = new Date()): SelfSignedCertState {
-    const keyPem = inputs.privateKeyPem ?? inputs.privateKeyPemWo;
+    const keyPem = inputs.privateKeyPem;
     if (typeof keyPem !== "string") {
         throw new Error("realTls: SelfSignedCert needs privateKeyPem");
     }
@@ -280,7 +178,7 @@ export function issueSelfSignedCert(inputs: SelfSignedCertInputs, now: Date = ne
                 "copy_extensions = none",
                 "policy = anything",
                 "[anything]",
-                ...SUBJECT_ATTRIBUTES.map(([, short]) => `${short} = optional`),
+                "CN = optional",
                 "[req]",
                 "distinguished_name = req_dn",
                 "[req_dn]",
@@ -289,14 +187,13 @@ export function issueSelfSignedCert(inputs: SelfSignedCertInputs, now: Date = ne
                 "",
             ].join("\n"),
         );
-        const hash = signatureHash(key);
-        const digest = hash === undefined ? [] : ["-md", hash];
-        run(["req", "-new", "-config", "ca.cnf", "-key", "key.pem", "-subj", subjectArgument(inputs.subject), "-out", "req.csr", ...(hash === undefined ? [] : [`-${hash}`])], dir);
+        // SHA-256, as Go's crypto/x509 (the provider) signs with for RSA 2048 and P-256 keys.
+        run(["req", "-new", "-config", "ca.cnf", "-key", "key.pem", "-subj", subjectArgument(inputs.subject), "-out", "req.csr", "-sha256"], dir);
         run(
             [
                 "ca", "-batch", "-selfsign", "-notext", "-preserveDN", "-config", "ca.cnf", "-keyfile", "key.pem", "-in", "req.csr",
                 "-extensions", "extensions", "-startdate", opensslTime(start), "-enddate", opensslTime(end), "-out", "cert.pem",
-                ...digest,
+                "-md", "sha256",
             ],
             dir,
         );
