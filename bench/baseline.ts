@@ -9,13 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { renderNginxConfig } from "../sdk/config";
-import { handwrittenDeploymentSpec } from "./handwritten";
+import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
 
 const NGINX_CONF = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
 
 export function build(name: string): pulumi.Output<unknown>[] {
-    const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
-    const labels = { ...selector, "app.kubernetes.io/managed-by": "pulumi" };
+    const { selector, labels } = handwrittenLabels(name, "pulumi");
 
     // Key and certificate; a new random id (change its keepers) rotates both.
     const rotation = new random.RandomId(`${name}-tls-rotation`, { byteLength: 8 });
@@ -53,21 +52,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
         { deleteBeforeReplace: true },
     );
 
-    const service = new k8s.core.v1.Service(
-        `${name}-service`,
-        {
-            metadata: { name, labels },
-            spec: {
-                type: "NodePort",
-                selector,
-                ports: [
-                    { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
-                    { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
-                ],
-            },
-        },
-        { deleteBeforeReplace: true },
-    );
+    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: { name, labels }, spec: handwrittenServiceSpec(selector) }, { deleteBeforeReplace: true });
 
     // What a program would export for this scenario (the component's outputs, less the load-balancer
     // ones, which a NodePort program has no use for).

@@ -1,6 +1,8 @@
 // Part 2 of the benchmark: the real engine against a real API server (the e2e control plane: etcd,
 // kube-apiserver, controller manager, scheduler, kwok for the kubelets), only where the e2e toolchain
-// is built (`tests/e2e/toolchain.sh --check`); otherwise it says so in one line and skips.
+// is built (`tests/e2e/toolchain.sh --check`); otherwise it says so in one line and skips. The
+// toolchain, the control plane and the Pulumi environment come from tests/e2e/harness.ts, as for the
+// e2e suite.
 //
 // For N = 1 and 20 instances of the scenario it times, in interleaved rounds:
 //   Pulumi:  `pulumi up --yes --skip-preview`, a no-change `pulumi preview --expect-no-changes`,
@@ -12,13 +14,14 @@
 // the tutorial; Pulumi generates its key inside `up`, so that cost is on Pulumi's side.
 //
 //   node dist/bench/engine.js [--runs 5] [--ns 1,20]
-import { spawnSync, SpawnSyncReturns } from "child_process";
+import { SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { renderNginxConfig } from "../sdk/config";
-import { handwrittenDeploymentSpec } from "./handwritten";
+import { ControlPlane, findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
+import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
 import { instanceName } from "./scenario";
 import { median } from "./stats";
 
@@ -54,18 +57,12 @@ export interface EngineReport {
 }
 
 interface Env {
-    root: string;
-    bin: string;
-    work: string;
     env: NodeJS.ProcessEnv;
 }
 
 function run(cmd: string, args: string[], e: Env, cwd?: string, allowFail = false): SpawnSyncReturns<string> {
     // No command may hang the benchmark: 15 minutes is far above any step at N=20.
-    const child = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: e.env, timeout: 15 * 60 * 1000, killSignal: "SIGINT" });
-    if (child.error && !allowFail) {
-        throw new Error(`${cmd} ${args.join(" ")}: ${child.error.message}`);
-    }
+    const child = runCommand(cmd, args, { cwd, env: e.env, timeoutMs: 15 * 60 * 1000 });
     if (!allowFail && child.status !== 0) {
         throw new Error(`${cmd} ${args.join(" ")} failed (exit ${child.status}):\n${child.stdout?.slice(-4000)}\n${child.stderr?.slice(-4000)}`);
     }
@@ -78,23 +75,6 @@ function timed(cmd: string, args: string[], e: Env, cwd?: string): number {
     return performance.now() - start;
 }
 
-/** The bin dir of the built toolchain, or why there is none. */
-export function findToolchain(root: string): { bin?: string; reason?: string } {
-    const script = path.join(root, "tests", "e2e", "toolchain.sh");
-    if (!fs.existsSync(script)) {
-        return { reason: "tests/e2e/toolchain.sh does not exist yet" };
-    }
-    const check = spawnSync("bash", [script, "--check"], { cwd: root, encoding: "utf8" });
-    if (check.status !== 0) {
-        return { reason: "tests/e2e/toolchain.sh --check failed (run tests/e2e/toolchain.sh to build it)" };
-    }
-    const bin = check.stdout.trim().split("\n").pop()?.trim();
-    if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
-        return { reason: `tests/e2e/toolchain.sh --check printed no bin dir with pulumi in it (${JSON.stringify(bin)})` };
-    }
-    return { bin };
-}
-
 // ---------------------------------------------------------------------------------------------
 // kubectl side: the same objects as the component creates, written as manifests.
 
@@ -104,8 +84,7 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
     const objects: object[] = [];
     for (let i = 0; i < n; i++) {
         const name = instanceName(i);
-        const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
-        const labels = { ...selector, "app.kubernetes.io/managed-by": "kubectl" };
+        const { selector, labels } = handwrittenLabels(name, "kubectl");
         objects.push(
             { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-tls`, labels }, type: "kubernetes.io/tls", data: { "tls.crt": b64(certPem), "tls.key": b64(keyPem) } },
             { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-config`, labels }, data: { "default.conf": config } },
@@ -115,19 +94,7 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
                 metadata: { name, labels },
                 spec: handwrittenDeploymentSpec(selector, labels, `${name}-config`, `${name}-tls`),
             },
-            {
-                apiVersion: "v1",
-                kind: "Service",
-                metadata: { name, labels },
-                spec: {
-                    type: "NodePort",
-                    selector,
-                    ports: [
-                        { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
-                        { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
-                    ],
-                },
-            },
+            { apiVersion: "v1", kind: "Service", metadata: { name, labels }, spec: handwrittenServiceSpec(selector) },
         );
     }
     return objects;
@@ -193,17 +160,6 @@ function pulumiCycle(n: number, project: string, e: Env): { ms: Record<Phase, nu
     return { ms: { up, preview, destroy }, previewClean: previewRun.status === 0 };
 }
 
-function startControlPlane(root: string, e: Env): { dir: string; kubeconfig: string } {
-    const out = run("bash", [path.join(root, "tests", "e2e", "controlplane.sh"), "start", "--owner-pid", String(process.pid)], e).stdout;
-    const value = (key: string) => out.match(new RegExp(`^${key}=(.*)$`, "m"))?.[1];
-    const dir = value("CONTROLPLANE_DIR");
-    const kubeconfig = value("KUBECONFIG");
-    if (!dir || !kubeconfig) {
-        throw new Error(`controlplane.sh start printed no CONTROLPLANE_DIR/KUBECONFIG:\n${out}`);
-    }
-    return { dir, kubeconfig };
-}
-
 function summarize(runs: EngineRun[], ns: number[]): NonNullable<EngineReport["perN"]> {
     return ns.map((n) => {
         const of = (tool: Tool) => runs.filter((r) => r.tool === tool && r.n === n);
@@ -232,30 +188,18 @@ function printReport(perN: NonNullable<EngineReport["perN"]>): void {
 
 /**
  * One round in a cluster and a Pulumi backend of its own: every N, Pulumi and kubectl back to back
- * (which goes first alternates by round). A fresh control plane per round, and failed rounds recorded
- * and left out, because the e2e control plane's kwok node flaps NotReady (from about a minute after
- * start, every ~55 s the node lifecycle controller enters "master disruption mode"): pods on it can
- * lose Ready for good, and then `pulumi up` or `kubectl rollout status` waits until its time-out.
+ * (which goes first alternates by round). A fresh control plane per round, so no round inherits
+ * another's objects or API server caches; a round that fails (the control plane, a time-out) is
+ * recorded and left out, and the others stand.
  */
 function engineRound(round: number, ns: number[], options: { root: string; bin: string; codeDir: string }, files: Map<number, string>, warmUp: boolean): EngineRun[] {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
-    const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        PATH: `${options.bin}${path.delimiter}${process.env.PATH}`,
-        PULUMI_HOME: path.join(work, "pulumi-home"),
-        PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "benchmark",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        NGINX_SERVICE_E2E_BIN: options.bin,
-        NODE_PATH: path.join(options.root, "node_modules"),
-    };
-    fs.mkdirSync(path.join(work, "state"), { recursive: true });
-    const e: Env = { root: options.root, bin: options.bin, work, env };
-    let controlPlane: { dir: string; kubeconfig: string } | undefined;
+    let controlPlane: ControlPlane | undefined;
     try {
-        controlPlane = startControlPlane(options.root, e);
-        env.KUBECONFIG = controlPlane.kubeconfig;
+        controlPlane = startControlPlane(options.bin);
+        const { envVars } = pulumiEnvVars(work, options.bin, controlPlane.kubeconfig);
+        // NODE_PATH: the program runs from a copy of dist/ outside the repository (see pulumiProject).
+        const e: Env = { env: { ...process.env, ...envVars, NODE_PATH: path.join(options.root, "node_modules") } };
         const project = pulumiProject(options.root, options.codeDir);
         for (const n of ns) {
             run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", `bench-${n}`], e);
@@ -278,10 +222,11 @@ function engineRound(round: number, ns: number[], options: { root: string; bin: 
         }
         return runs;
     } finally {
-        if (controlPlane !== undefined) {
-            run("bash", [path.join(options.root, "tests", "e2e", "controlplane.sh"), "stop", controlPlane.dir], e, undefined, true);
+        try {
+            controlPlane?.stop();
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
         }
-        fs.rmSync(work, { recursive: true, force: true });
     }
 }
 
@@ -289,7 +234,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
     const ns = options.ns ?? ENGINE_NS;
     const codeDir = options.codeDir ?? path.resolve(__dirname, "..");
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-manifests-"));
-    const e: Env = { root: options.root, bin: options.bin, work, env: { ...process.env, PATH: `${options.bin}${path.delimiter}${process.env.PATH}` } };
+    const e: Env = { env: { ...process.env, PATH: `${options.bin}${path.delimiter}${process.env.PATH}` } };
     try {
         const versions = {
             pulumi: run("pulumi", ["version"], e).stdout.trim(),
@@ -329,7 +274,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
 
 /** Runs part 2 where the toolchain is built; otherwise prints one line saying why not. */
 export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[]; codeDir?: string }): Promise<EngineReport> {
-    const { bin, reason } = findToolchain(options.root);
+    const { bin, reason } = findToolchain();
     if (bin === undefined) {
         console.log(`\nengine benchmark (part 2) skipped: the e2e toolchain is not built: ${reason}`);
         return { ran: false, reason };

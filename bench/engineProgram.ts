@@ -7,8 +7,8 @@ import { instanceName } from "./scenario";
 const count = new pulumi.Config().requireNumber("count");
 
 // Fail in minutes rather than after the provider's 10-minute default when the cluster cannot make pods
-// Ready (see engine.ts: the e2e control plane's kwok node flaps NotReady); no successful step comes near
-// it. Timeouts are options, not inputs: no effect on the measured diff or on a run that succeeds.
+// Ready, so a broken round costs little; no successful step comes near it. Timeouts are options, not
+// inputs: no effect on the measured diff or on a run that succeeds.
 const failFast: pulumi.ResourceTransformation = (args) =>
     args.type === "kubernetes:apps/v1:Deployment" || args.type === "kubernetes:core/v1:Service"
         ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { customTimeouts: { create: "3m", update: "3m" } }) }

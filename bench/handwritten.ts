@@ -1,6 +1,24 @@
-// The Deployment spec a user without this package writes by hand: one copy, used by both baselines (the raw
-// Pulumi resources of part 1 and the kubectl manifests of part 2), so they cannot drift apart. It is
-// written out independently of sdk/workload.ts on purpose: it is what the component is measured against.
+// The specs a user without this package writes by hand: one copy, used by both baselines (the raw
+// Pulumi resources of part 1 and the kubectl manifests of part 2), so they cannot drift apart. They are
+// written out independently of sdk/ on purpose: they are what the component is measured against.
+
+/** The pods' selector and every object's labels; `managedBy` is the tool that applies them. */
+export function handwrittenLabels(name: string, managedBy: string) {
+    const selector = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": name };
+    return { selector, labels: { ...selector, "app.kubernetes.io/managed-by": managedBy } };
+}
+
+/** The Service's spec: the tutorial's NodePort, http on 8080 and https on 443. */
+export function handwrittenServiceSpec(selector: Record<string, string>) {
+    return {
+        type: "NodePort",
+        selector,
+        ports: [
+            { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+            { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+        ],
+    };
+}
 export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
     const seccompProfile = { type: "RuntimeDefault" };
     const probe = (initialDelaySeconds: number, periodSeconds: number) => ({

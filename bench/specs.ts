@@ -4,8 +4,7 @@
 // (mock key and certificate PEMs, auto-name suffixes) and dropping empty maps and lists (`keepers: {}`
 // and `annotations: {}` mean the same as no field). Secretness is compared per leaf: a value is
 // `secret:<value>` when any enclosing value was marked secret.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { isSecretInput } from "../tests/mocks";
 
 export interface DumpedResource {
     type: string;
@@ -31,7 +30,7 @@ export function normalize(value: unknown, secret = false): unknown {
     }
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
-        if (record[SECRET_SIG_KEY] === SECRET_SIG) {
+        if (isSecretInput(record)) {
             return normalize(record.value, true);
         }
         const entries = Object.keys(record)

@@ -1,7 +1,8 @@
-// What the e2e tests run against: the toolchain built by toolchain.sh, a local control plane started
-// by controlplane.sh (and always stopped), kubectl on it, and Pulumi stacks on a file backend in a
-// temp dir with a passphrase secrets provider and plugin downloads disabled.
-import { spawnSync } from "node:child_process";
+// What the e2e tests and the engine benchmark (bench/engine.ts) run against: the toolchain built by
+// toolchain.sh, a local control plane started by controlplane.sh (and always stopped), kubectl on it,
+// and Pulumi on a file backend in a temp dir with a passphrase secrets provider and plugin downloads
+// disabled.
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,13 +11,24 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 const E2E_SRC = path.join(REPO, "tests", "e2e");
 
-function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}) {
+export interface RunOptions {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    input?: string;
+}
+
+/** Runs a command to completion; throws only when it cannot be started or times out, never on its exit status. */
+export function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
     const result = spawnSync(command, args, {
         encoding: "utf8",
         env: options.env ?? process.env,
+        cwd: options.cwd,
         timeout: options.timeoutMs ?? 120_000,
+        // SIGINT lets pulumi cancel cleanly when a step times out.
+        killSignal: "SIGINT",
         input: options.input,
-        maxBuffer: 64 * 1024 * 1024,
+        maxBuffer: 256 * 1024 * 1024,
     });
     if (result.error) {
         throw new Error(`${command} ${args.join(" ")}: ${result.error.message}`);
@@ -24,13 +36,26 @@ function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv
     return result;
 }
 
-/** The toolchain's bin dir; throws with toolchain.sh's own words when it is not built. */
-export function toolchainBin(): string {
+/** The toolchain's bin dir, or why there is none (toolchain.sh's own words). */
+export function findToolchain(): { bin?: string; reason?: string } {
     const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check"]);
     if (result.status !== 0) {
-        throw new Error(`the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}`);
+        return { reason: `the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}` };
     }
-    return result.stdout.trim().split("\n").pop()!;
+    const bin = result.stdout.trim().split("\n").pop()?.trim();
+    if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
+        return { reason: `tests/e2e/toolchain.sh --check printed no bin dir with pulumi in it (${JSON.stringify(bin)})` };
+    }
+    return { bin };
+}
+
+/** The toolchain's bin dir; throws when it is not built. */
+export function toolchainBin(): string {
+    const { bin, reason } = findToolchain();
+    if (bin === undefined) {
+        throw new Error(reason);
+    }
+    return bin;
 }
 
 export interface ControlPlane {
@@ -121,22 +146,32 @@ export interface PulumiEnv {
     cleanup(): void;
 }
 
-/** A hermetic Pulumi home and file backend; the CLI and plugins come from the toolchain's bin dir. */
-export async function pulumiEnv(bin: string, kubeconfig: string): Promise<PulumiEnv> {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
-    const backendDir = path.join(root, "backend");
-    fs.mkdirSync(backendDir);
-    fs.mkdirSync(path.join(root, "home"));
+/**
+ * The environment the Pulumi CLI needs to run hermetically on the toolchain: its home and a file
+ * backend under `dir` (created here), a passphrase secrets provider, no update checks or plugin
+ * downloads, the CLI and every plugin from `bin`, the control plane's kubeconfig.
+ */
+export function pulumiEnvVars(dir: string, bin: string, kubeconfig: string): { backendDir: string; envVars: { [key: string]: string } } {
+    const backendDir = path.join(dir, "backend");
+    fs.mkdirSync(backendDir, { recursive: true });
+    fs.mkdirSync(path.join(dir, "home"), { recursive: true });
     const envVars = {
-        PULUMI_HOME: path.join(root, "home"),
+        PULUMI_HOME: path.join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         KUBECONFIG: kubeconfig,
-        PATH: `${bin}:${process.env.PATH}`,
+        PATH: `${bin}${path.delimiter}${process.env.PATH}`,
     };
+    return { backendDir, envVars };
+}
+
+/** A hermetic Pulumi home and file backend for the Automation API (see {@link pulumiEnvVars}). */
+export async function pulumiEnv(bin: string, kubeconfig: string): Promise<PulumiEnv> {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
+    const { backendDir, envVars } = pulumiEnvVars(root, bin, kubeconfig);
     const command = await PulumiCommand.get({ root: path.dirname(bin) });
     return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
