@@ -50,6 +50,12 @@ export interface Settings {
     clusterDomain: string;
 }
 
+/** The given value of each field of `defaults`, or the default where it is unset; other given fields are dropped. */
+export function withDefaults<G extends object, D extends object>(given: G | undefined, defaults: D): { [K in keyof D]: K extends keyof G ? Exclude<G[K], undefined> | D[K] : D[K] } {
+    const values = (given ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, values[key] ?? value])) as any;
+}
+
 /**
  * Every default applied, once, from the constants next to each field's `@default` in ./args. Pure: no
  * Output is created, so validation can throw before anything exists.
@@ -57,56 +63,35 @@ export interface Settings {
 export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
     const tls = args.tls ?? {};
     const lb = args.loadBalancer ?? {};
-    const resources = args.resources ?? {};
     // The Service name is the component name and is unique in its namespace, so name+instance labels
     // never select another instance's pods; user labels stay out of the immutable selector.
     const selectorLabels: { [key: string]: string } = {
         [SELECTOR_LABEL_KEYS[0]]: "nginx",
         [SELECTOR_LABEL_KEYS[1]]: name,
     };
+    const given = withDefaults(args, DEFAULTS);
     return {
+        ...given,
         name,
         namespace: args.namespace,
         namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
-        image: args.image ?? DEFAULTS.image,
-        replicas: args.replicas ?? DEFAULTS.replicas,
-        serviceType: args.serviceType ?? DEFAULTS.serviceType,
-        httpPort: args.httpPort ?? DEFAULTS.httpPort,
-        httpsPort: args.httpsPort ?? DEFAULTS.httpsPort,
         nodePorts: { http: args.nodePorts?.http, https: args.nodePorts?.https },
         tls: {
-            enabled: tls.enabled ?? TLS_DEFAULTS.enabled,
+            ...withDefaults(tls, TLS_DEFAULTS),
             commonName: tls.commonName ?? name,
-            dnsNames: tls.dnsNames ?? TLS_DEFAULTS.dnsNames,
-            ipAddresses: tls.ipAddresses ?? TLS_DEFAULTS.ipAddresses,
-            validityHours: tls.validityHours ?? TLS_DEFAULTS.validityHours,
-            earlyRenewalHours: tls.earlyRenewalHours ?? TLS_DEFAULTS.earlyRenewalHours,
-            keyAlgorithm: tls.keyAlgorithm ?? TLS_DEFAULTS.keyAlgorithm,
             rotationTrigger: tls.rotationTrigger,
             existingSecretName: tls.existingSecretName,
         },
-        redirectHttpToHttps: args.redirectHttpToHttps ?? DEFAULTS.redirectHttpToHttps,
         loadBalancer: {
-            internal: lb.internal ?? LOAD_BALANCER_DEFAULTS.internal,
+            ...withDefaults(lb, LOAD_BALANCER_DEFAULTS),
             cloud: lb.cloud,
             sourceRanges: lb.sourceRanges,
             externalTrafficPolicy: lb.externalTrafficPolicy,
             loadBalancerClass: lb.loadBalancerClass,
-            annotations: lb.annotations ?? LOAD_BALANCER_DEFAULTS.annotations,
-            awaitAddress: lb.awaitAddress ?? LOAD_BALANCER_DEFAULTS.awaitAddress,
-            timeoutSeconds: lb.timeoutSeconds ?? LOAD_BALANCER_DEFAULTS.timeoutSeconds,
         },
-        enableServiceLinks: args.enableServiceLinks ?? DEFAULTS.enableServiceLinks,
-        resources: {
-            cpuRequest: resources.cpuRequest ?? RESOURCES_DEFAULTS.cpuRequest,
-            memoryRequest: resources.memoryRequest ?? RESOURCES_DEFAULTS.memoryRequest,
-            cpuLimit: resources.cpuLimit ?? RESOURCES_DEFAULTS.cpuLimit,
-            memoryLimit: resources.memoryLimit ?? RESOURCES_DEFAULTS.memoryLimit,
-        },
+        resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
         selectorLabels,
-        labels: { "app.kubernetes.io/managed-by": "pulumi", ...(args.labels ?? DEFAULTS.labels), ...selectorLabels },
-        serviceAnnotations: args.serviceAnnotations ?? DEFAULTS.serviceAnnotations,
-        clusterDomain: args.clusterDomain ?? DEFAULTS.clusterDomain,
+        labels: { "app.kubernetes.io/managed-by": "pulumi", ...given.labels, ...selectorLabels },
     };
 }
 
