@@ -62,6 +62,12 @@ test("falsy values given by the user are kept, not replaced by defaults", () => 
     assert.equal(s.loadBalancer.awaitAddress, false);
 });
 
+test("fields outside the API are not carried into the settings", () => {
+    const s = resolveSettings("my-nginx", { resources: { cpuRequest: "1", gpu: "1" } as any, tls: { curve: "P224" } as any });
+    assert.deepEqual(s.resources, { cpuRequest: "1", memoryRequest: "64Mi", cpuLimit: "500m", memoryLimit: "128Mi" });
+    assert.equal((s.tls as any).curve, undefined);
+});
+
 test("each default constant is what the field's @default documents", () => {
     const source = fs.readFileSync(path.resolve(__dirname, "..", "..", "sdk", "args.ts"), "utf8");
     /** The literal after `@default` of each field of `iface` (prose defaults, `@default - ...`, are left out). */
