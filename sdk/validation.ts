@@ -131,7 +131,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...portProblems(settings, given),
         ...tlsProblems(settings, given),
         ...loadBalancerProblems(settings, given),
-        ...resourceProblems(settings),
+        ...resourceProblems(given),
         ...labelProblems(settings, given),
     ];
     if (problems.length > 0) {
@@ -262,10 +262,13 @@ export function loadBalancerProblems(settings: Settings, given: NginxServiceArgs
     return [...problems.filter((p): p is string => p !== undefined), ...mapProblems("loadBalancer.annotations", lb.annotations, false)];
 }
 
-/** Container requests and limits. */
-export function resourceProblems(settings: Settings): string[] {
-    return Object.entries(settings.resources)
-        .filter(([, value]) => typeof value !== "string" || !QUANTITY.test(value))
+/**
+ * Container requests and limits, as given: the defaults are valid quantities, and a field the API
+ * does not have (from JavaScript or another language) is reported too rather than silently dropped.
+ */
+export function resourceProblems(given: NginxServiceArgs): string[] {
+    return Object.entries(given.resources ?? {})
+        .filter(([, value]) => value !== undefined && (typeof value !== "string" || !QUANTITY.test(value)))
         .map(([key, value]) => `resources.${key} ${show(value)} is not a Kubernetes quantity (like "100m" or "128Mi")`);
 }
 

@@ -44,6 +44,7 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["bad traffic policy", { serviceType: "LoadBalancer", loadBalancer: { externalTrafficPolicy: "Nearest" as any } }, /loadBalancer.externalTrafficPolicy must be one of "Cluster", "Local", got "Nearest"/],
     ["timeout not positive", { serviceType: "LoadBalancer", loadBalancer: { timeoutSeconds: -5 } }, /loadBalancer.timeoutSeconds must be a whole number > 0, got -5/],
     ["bad quantity", { resources: { memoryLimit: "lots" } }, /resources.memoryLimit "lots" is not a Kubernetes quantity/],
+    ["bad quantity in a field the API does not have", { resources: { gpu: "lots" } as any }, /resources.gpu "lots" is not a Kubernetes quantity/],
     ["selector label overridden", { labels: { "app.kubernetes.io/instance": "other" } }, /labels\["app.kubernetes.io\/instance"\] \("other"\) is set by the component for the selector and cannot be overridden/],
     ["bad label value", { labels: { team: "pay ments" } }, /labels\["team"\] value "pay ments" is not a valid label value/],
     ["bad annotation key", { serviceAnnotations: { "bad key": "x" } }, /serviceAnnotations key "bad key" is not a valid Kubernetes key/],
