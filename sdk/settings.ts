@@ -69,9 +69,9 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         [SELECTOR_LABEL_KEYS[0]]: "nginx",
         [SELECTOR_LABEL_KEYS[1]]: name,
     };
-    const given = withDefaults(args, DEFAULTS);
+    const topLevel = withDefaults(args, DEFAULTS);
     return {
-        ...given,
+        ...topLevel,
         name,
         namespace: args.namespace,
         namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
@@ -91,7 +91,7 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
         selectorLabels,
-        labels: { "app.kubernetes.io/managed-by": "pulumi", ...given.labels, ...selectorLabels },
+        labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
 }
 

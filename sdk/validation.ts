@@ -120,8 +120,8 @@ function mapProblems(field: string, map: { [key: string]: string } | undefined, 
 
 /**
  * Checks the resolved settings, plus the given args where resolution hides a problem: a field given
- * where it means nothing (a default would be indistinguishable from it), and the user's own labels
- * (resolution merges them with the selector's). Problems are collected, not thrown one by one, so a
+ * where it means nothing (a default would be indistinguishable from it), the user's own labels
+ * (resolution merges them with the selector's) and resources (resolution drops unknown fields). Problems are collected, not thrown one by one, so a
  * user fixes a whole stack in one round. Values that are unknown Outputs are checked with
  * {@link checkWhenKnown} as they resolve.
  */
