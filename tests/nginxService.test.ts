@@ -11,7 +11,7 @@ import { NginxService, ServiceType } from "../sdk";
 
 describe("ClusterIP scenario (the tutorial's first Service)", () => {
     test("registers key, certificate, Secret, ConfigMap, Deployment and Service, all children of the component", async () => {
-        const { outputs: out, resources: recorded } = await mocks.deployed(new NginxService("web-a"));
+        const { outputs: out, resources: recorded, one } = await mocks.deployed(new NginxService("web-a"));
         assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).sort());
         // Logical names derive from the component's, so two instances never collide.
         assert.deepEqual(recorded.map((r) => r.name).sort(), [
@@ -25,7 +25,7 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
             "web-a-tls-rotation",
         ]);
 
-        const svc = mocks.one(T.service, "web-a").inputs;
+        const svc = one(T.service).inputs;
         assert.equal(svc.metadata.name, "web-a");
         assert.equal(svc.metadata.namespace, undefined, "namespace left to the provider when not given");
         assert.equal(svc.spec.type, "ClusterIP");
@@ -37,23 +37,23 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
         assert.equal(out.serviceName, "web-a");
         assert.equal(out.namespace, "default");
         assert.match(out.clusterIP, /^10\.96\.0\.\d+$/);
-        assert.equal(out.clusterIP, mocks.one(T.service, "web-a").state.spec.clusterIP);
+        assert.equal(out.clusterIP, one(T.service).state.spec.clusterIP);
         assert.equal(out.clusterDnsName, "web-a.default.svc.cluster.local");
         assert.equal(out.loadBalancerIP, undefined);
         assert.equal(out.loadBalancerHostname, undefined);
         assert.equal(out.nodePorts, undefined);
         assert.deepEqual(out.urls, ["https://web-a.default.svc.cluster.local", "http://web-a.default.svc.cluster.local"]);
-        assert.equal(out.certificatePem, mocks.one(T.cert, "web-a").state.certPem);
-        assert.equal(out.tlsSecretName, mocks.one(T.secret, "web-a").state.metadata.name);
+        assert.equal(out.certificatePem, one(T.cert).state.certPem);
+        assert.equal(out.tlsSecretName, one(T.secret).state.metadata.name);
         assert.match(out.tlsSecretName!, /^web-a-tls-[0-9a-f]{8}$/, "the Secret is auto-named");
     });
 
     test("an explicit namespace reaches every object, the certificate names and the outputs", async () => {
-        const { outputs: out } = await mocks.deployed(new NginxService("web-ns", { namespace: "shop" }));
+        const { outputs: out, one } = await mocks.deployed(new NginxService("web-ns", { namespace: "shop" }));
         for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
-            assert.equal(mocks.one(type, "web-ns").inputs.metadata.namespace, "shop", type);
+            assert.equal(one(type).inputs.metadata.namespace, "shop", type);
         }
-        assert.deepEqual(mocks.one(T.cert, "web-ns").inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
+        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
         assert.equal(out.clusterDnsName, "web-ns.shop.svc.cluster.local");
         assert.equal(out.namespace, "shop");
     });
@@ -61,8 +61,8 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
 
 describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)", () => {
     test("ports, node ports and replicas", async () => {
-        const { outputs: out } = await mocks.deployed(new NginxService("my-nginx", { serviceType: ServiceType.NodePort, httpPort: 8080, replicas: 1 }));
-        const svc = mocks.one(T.service, "my-nginx");
+        const { outputs: out, one } = await mocks.deployed(new NginxService("my-nginx", { serviceType: ServiceType.NodePort, httpPort: 8080, replicas: 1 }));
+        const svc = one(T.service);
         assert.equal(svc.inputs.spec.type, "NodePort");
         assert.deepEqual(
             svc.inputs.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.nodePort]),
@@ -71,7 +71,7 @@ describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)
                 ["https", 443, "https", undefined],
             ],
         );
-        assert.equal(mocks.one(T.deployment, "my-nginx").inputs.spec.replicas, 1);
+        assert.equal(one(T.deployment).inputs.spec.replicas, 1);
         // Allocated by the (emulated) API server, read back from the Service's state.
         const allocated = svc.state.spec.ports.map((p: any) => p.nodePort);
         assert.deepEqual(out.nodePorts, { http: allocated[0], https: allocated[1] });
@@ -79,8 +79,8 @@ describe("HTTPS + NodePort scenario (the tutorial's YAML: 8080/443, one replica)
     });
 
     test("fixed node ports are requested as given", async () => {
-        const { outputs: out } = await mocks.deployed(new NginxService("np-fixed", { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } }));
-        const ports = mocks.one(T.service, "np-fixed").inputs.spec.ports;
+        const { outputs: out, one } = await mocks.deployed(new NginxService("np-fixed", { serviceType: "NodePort", nodePorts: { http: 30080, https: 30443 } }));
+        const ports = one(T.service).inputs.spec.ports;
         assert.deepEqual(
             ports.map((p: any) => p.nodePort),
             [30080, 30443],
@@ -111,11 +111,11 @@ describe("LoadBalancer scenario", () => {
     test("exports the hostname a cloud like AWS reports instead of an IP", async () => {
         mocks.configure({ loadBalancerIngress: { hostname: "abc-123.elb.us-east-1.amazonaws.com" } });
         try {
-            const { outputs: out } = await mocks.deployed(new NginxService("lb-host", { serviceType: "LoadBalancer", loadBalancer: { cloud: "aws", internal: true } }));
+            const { outputs: out, one } = await mocks.deployed(new NginxService("lb-host", { serviceType: "LoadBalancer", loadBalancer: { cloud: "aws", internal: true } }));
             assert.equal(out.loadBalancerIP, undefined);
             assert.equal(out.loadBalancerHostname, "abc-123.elb.us-east-1.amazonaws.com");
             assert.ok(out.urls.includes("https://abc-123.elb.us-east-1.amazonaws.com"));
-            const annotations = mocks.one(T.service, "lb-host").inputs.metadata.annotations;
+            const annotations = one(T.service).inputs.metadata.annotations;
             assert.equal(annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
         } finally {
             mocks.configure({});
@@ -123,26 +123,26 @@ describe("LoadBalancer scenario", () => {
     });
 
     test("before the cloud reports an address there are no external URLs and no address outputs", async () => {
-        const { outputs: out } = await mocks.deployed(new NginxService("lb-pending", { serviceType: "LoadBalancer", loadBalancer: { awaitAddress: false } }));
+        const { outputs: out, one } = await mocks.deployed(new NginxService("lb-pending", { serviceType: "LoadBalancer", loadBalancer: { awaitAddress: false } }));
         assert.equal(out.loadBalancerIP, undefined);
         assert.equal(out.loadBalancerHostname, undefined);
         assert.deepEqual(out.urls, ["https://lb-pending.default.svc.cluster.local", "http://lb-pending.default.svc.cluster.local"]);
-        assert.equal(mocks.one(T.service, "lb-pending").inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+        assert.equal(one(T.service).inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
     });
 });
 
 describe("TLS disabled", () => {
     test("no key, certificate or Secret; HTTP only; TLS outputs undefined", async () => {
-        const { outputs: out } = await mocks.deployed(new NginxService("plain", { tls: { enabled: false } }));
+        const { outputs: out, one } = await mocks.deployed(new NginxService("plain", { tls: { enabled: false } }));
         const types = mocks.ofComponent("plain").map((r) => r.type);
         for (const absent of [T.key, T.cert, T.secret, T.rotation]) {
             assert.ok(!types.includes(absent), `${absent} must not be registered`);
         }
         assert.deepEqual(
-            mocks.one(T.service, "plain").inputs.spec.ports.map((p: any) => p.name),
+            one(T.service).inputs.spec.ports.map((p: any) => p.name),
             ["http"],
         );
-        const pod = mocks.one(T.deployment, "plain").inputs.spec.template.spec;
+        const pod = one(T.deployment).inputs.spec.template.spec;
         assert.deepEqual(
             pod.volumes.map((v: any) => v.name),
             ["config", "tmp"],
@@ -168,13 +168,13 @@ describe("existing TLS Secret", () => {
             },
         });
         try {
-            const { outputs: out } = await mocks.deployed(new NginxService("byo", { tls: { existingSecretName: "web-cert" } }));
+            const { outputs: out, one } = await mocks.deployed(new NginxService("byo", { tls: { existingSecretName: "web-cert" } }));
             const types = mocks.ofComponent("byo").map((r) => r.type);
             for (const absent of [T.key, T.cert, T.rotation]) {
                 assert.ok(!types.includes(absent), `${absent} must not be registered`);
             }
             assert.equal(mocks.byType(T.secret).filter((r) => r.name.startsWith("byo")).length, 1, "only the read");
-            const tlsVolume = mocks.one(T.deployment, "byo").inputs.spec.template.spec.volumes.find((v: any) => v.name === "tls");
+            const tlsVolume = one(T.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "tls");
             assert.equal(tlsVolume.secret.secretName, "web-cert");
             assert.equal(out.certificatePem, pem);
             assert.equal(out.tlsSecretName, "web-cert");
