@@ -301,7 +301,7 @@ export function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
 
 /**
  * Checks a value that may be an unknown Output at construction: plain values are checked now (by
- * {@link validateArgs}), Outputs as they resolve, failing the deployment with the same message.
+ * {@link validateSettings}), Outputs as they resolve, failing the deployment with the same message.
  */
 export function checkWhenKnown<T>(component: string, value: pulumi.Input<T>, check: (v: T) => string | undefined): pulumi.Input<T> {
     if (isPlain(value)) {
