@@ -36,8 +36,16 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     return result;
 }
 
-/** The toolchain's bin dir, or why there is none (toolchain.sh's own words). */
+/**
+ * The toolchain's bin dir, or why there is none (toolchain.sh's own words). A bin dir given in
+ * NGINX_SERVICE_E2E_BIN, which controlplane.sh reads too, is used as it is: one built by another
+ * checkout whose tools modules hash differently, for instance.
+ */
 export function findToolchain(): { bin?: string; reason?: string } {
+    const given = process.env.NGINX_SERVICE_E2E_BIN;
+    if (given) {
+        return fs.existsSync(path.join(given, "pulumi")) ? { bin: given } : { reason: `NGINX_SERVICE_E2E_BIN=${given} holds no pulumi` };
+    }
     const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check"]);
     if (result.status !== 0) {
         return { reason: `the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}` };
