@@ -36,9 +36,13 @@ export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#internal-load-balancer
  */
 export const Cloud = {
+    /** Amazon Web Services: `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`. */
     AWS: "aws",
+    /** Google Cloud: `networking.gke.io/load-balancer-type: Internal`. */
     GCP: "gcp",
+    /** Microsoft Azure: `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`. */
     Azure: "azure",
+    /** Tencent Cloud: needs its subnet annotation in `loadBalancer.annotations`. */
     Tencent: "tencent",
 } as const;
 export type Cloud = (typeof Cloud)[keyof typeof Cloud];
@@ -199,13 +203,13 @@ export const LOAD_BALANCER_DEFAULTS = {
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
  */
 export interface ResourcesArgs {
-    /** @default "50m" */
+    /** CPU the scheduler reserves for the container. @default "50m" */
     cpuRequest?: string;
-    /** @default "64Mi" */
+    /** Memory the scheduler reserves for the container. @default "64Mi" */
     memoryRequest?: string;
-    /** @default "500m" */
+    /** CPU the container may use at most. @default "500m" */
     cpuLimit?: string;
-    /** @default "128Mi" */
+    /** Memory the container may use at most; above it, it is killed. @default "128Mi" */
     memoryLimit?: string;
 }
 

@@ -9,6 +9,7 @@ import { createWorkload } from "./workload";
 
 /** Node ports allocated to the Service. */
 export interface NodePortsOutput {
+    /** The node port of the HTTP Service port. */
     http: number;
     /** Absent when TLS is disabled. */
     https?: number;

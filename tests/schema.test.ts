@@ -6,13 +6,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 
 const root = path.resolve(__dirname, "..", "..");
+/** The schema as other languages get it, committed so a change of the public API shows in review. */
+const SNAPSHOT = path.join(root, "tests", "schema.snapshot.json");
 
 describe("the inferred schema", () => {
     let result: AnalyzeResult;
+    let packageJSON: any;
     before(() => {
-        const packageJSON = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+        packageJSON = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
         result = new Analyzer(root, packageJSON.name, packageJSON, new Set(["NginxService"])).analyze();
     });
 
@@ -107,5 +111,28 @@ describe("the inferred schema", () => {
             assert.ok((property.description ?? "").length > 10, `${name} has no description`);
         }
         assert.match(component.inputs.replicas.description ?? "", /Number of nginx pods/);
+    });
+
+    test("equals the committed snapshot, tests/schema.snapshot.json (UPDATE_SCHEMA_SNAPSHOT=1 npm test rewrites it)", () => {
+        // What the component provider serves to `pulumi package add` / `get-schema`: the same generator.
+        const schema = generateSchema(packageJSON.name, packageJSON.version, packageJSON.description, result.components, result.typeDefinitions, result.dependencies);
+        const text = JSON.stringify(schema, null, 2) + "\n";
+        if (process.env.UPDATE_SCHEMA_SNAPSHOT === "1") {
+            fs.writeFileSync(SNAPSHOT, text);
+        }
+        assert.deepEqual(JSON.parse(text), JSON.parse(fs.readFileSync(SNAPSHOT, "utf8")), "the public API changed: if intended, UPDATE_SCHEMA_SNAPSHOT=1 npm test, and a CHANGELOG entry");
+    });
+
+    test("describes every property of every type and every enum value", () => {
+        const missing: string[] = [];
+        for (const [name, type] of Object.entries(result.typeDefinitions)) {
+            for (const [property, spec] of Object.entries(type.properties ?? {})) {
+                if (!spec.description) missing.push(`${name}.${property}`);
+            }
+            for (const member of type.enum ?? []) {
+                if (!member.description) missing.push(`${name}=${member.value}`);
+            }
+        }
+        assert.deepEqual(missing, []);
     });
 });
