@@ -24,11 +24,14 @@ function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv
     return result;
 }
 
-/** The toolchain's bin dir; throws with toolchain.sh's own words when it is not built. */
-export function toolchainBin(): string {
-    const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check"]);
+/** Which groups of the toolchain a suite needs: kwok's fake node, or the real single-node cluster. */
+export type Suite = "kwok" | "cluster";
+
+/** The toolchain's bin dir; throws with toolchain.sh's own words when the suite's groups are not built. */
+export function toolchainBin(suite: Suite = "kwok"): string {
+    const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check", suite]);
     if (result.status !== 0) {
-        throw new Error(`the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}`);
+        throw new Error(`the e2e toolchain is not built for the ${suite} suite (run: bash tests/e2e/toolchain.sh --suite ${suite})\n${result.stderr}`);
     }
     return result.stdout.trim().split("\n").pop()!;
 }
@@ -66,9 +69,16 @@ export function startControlPlane(bin: string): ControlPlane {
     };
 }
 
+// kubectl of the cluster's own release, built with it (a kubectl on PATH may be any version).
+let kubectlPath: string | undefined;
+function kubectlBin(): string {
+    kubectlPath ??= path.join(toolchainBin(), "kubectl");
+    return kubectlPath;
+}
+
 /** kubectl against the local control plane; throws with kubectl's stderr on failure. */
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input });
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, ...args], { input });
     if (result.status !== 0) {
         throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
     }
@@ -77,7 +87,7 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): str
 
 /** kubectl's exit status and output, for commands expected to fail. */
 export function kubectlResult(kubeconfig: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, ...args]);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -87,7 +97,7 @@ export function kubectlJson(kubeconfig: string, args: string[]): any {
 
 /** Whether `kubectl get` finds the object. */
 export function exists(kubeconfig: string, args: string[]): boolean {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, "get", ...args, "--ignore-not-found", "-o", "name"]);
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, "get", ...args, "--ignore-not-found", "-o", "name"]);
     if (result.status !== 0) {
         throw new Error(`kubectl get ${args.join(" ")} failed: ${result.stderr}`);
     }
@@ -121,8 +131,11 @@ export interface PulumiEnv {
     cleanup(): void;
 }
 
-/** A hermetic Pulumi home and file backend; the CLI and plugins come from the toolchain's bin dir. */
-export async function pulumiEnv(bin: string, kubeconfig: string): Promise<PulumiEnv> {
+/**
+ * A hermetic Pulumi home and file backend; the CLI and plugins come from the toolchain's bin dir.
+ * `pulumiRoot` is where the Automation API finds bin/pulumi (default: the toolchain's).
+ */
+export async function pulumiEnv(bin: string, kubeconfig: string, pulumiRoot = path.dirname(bin)): Promise<PulumiEnv> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
     const backendDir = path.join(root, "backend");
     fs.mkdirSync(backendDir);
@@ -137,7 +150,7 @@ export async function pulumiEnv(bin: string, kubeconfig: string): Promise<Pulumi
         KUBECONFIG: kubeconfig,
         PATH: `${bin}:${process.env.PATH}`,
     };
-    const command = await PulumiCommand.get({ root: path.dirname(bin) });
+    const command = await PulumiCommand.get({ root: pulumiRoot });
     return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
