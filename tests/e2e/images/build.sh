@@ -44,8 +44,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$OUT" ] || usage
-for tool in jq gcc tar gzip sha256sum ldd dpkg-query; do
-    command -v "$tool" >/dev/null || die "$tool not found (Debian: jq, gcc, libc6-dev, tar, gzip, coreutils, libc-bin, dpkg)"
+for tool in jq gcc readelf tar gzip sha256sum ldd dpkg-query; do
+    command -v "$tool" >/dev/null || die "$tool not found (Debian: jq, gcc, binutils, libc6-dev, tar, gzip, coreutils, libc-bin, dpkg)"
 done
 [ "$(dpkg --print-architecture)" = amd64 ] || die "only amd64 is built (the images say linux/amd64)"
 [ "$(id -u)" = 0 ] || die "run as root: the root filesystems are laid out with their final owners"
@@ -344,9 +344,11 @@ build_client() {
 single_binary_image() {
     local name="$1" ref="$2" bin="$3" args="${4:-[]}"
     [ -f "$bin" ] && [ -x "$bin" ] || die "$name: $bin is not an executable file"
-    if ldd "$bin" >/dev/null 2>&1; then
-        die "$name: $bin is dynamically linked ($(ldd "$bin" | head -3 | tr '\n' ' ')); build it static (CGO_ENABLED=0)"
+    # A program interpreter (PT_INTERP) means a dynamic executable; static and static-pie have none.
+    if readelf -l "$bin" 2>/dev/null | grep -q 'program interpreter'; then
+        die "$name: $bin is dynamically linked ($(readelf -l "$bin" | grep -o 'program interpreter: [^]]*')); build it static (CGO_ENABLED=0)"
     fi
+    readelf -h "$bin" 2>/dev/null | grep -q 'Machine: *Advanced Micro Devices X86-64' || die "$name: $bin is not an x86-64 ELF executable"
     local root="$WORK/$name-root" base
     base="$(basename "$bin")"
     mkdir -p "$root"
