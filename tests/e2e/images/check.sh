@@ -310,7 +310,8 @@ rc=0
 curl -sS -o /dev/null --max-time 5 --cacert /ca/ca.crt --resolve wrong.example:8443:127.0.0.1 https://wrong.example:8443/ 2>/dev/null || rc=$?
 echo "https://wrong.example:8443/ -> curl exit $rc"
 [ "$rc" = 60 ]
-echo | openssl s_client -connect 127.0.0.1:8443 -servername my-nginx -verify_hostname my-nginx -CAfile /ca/ca.crt -verify_return_error -brief 2>&1 | tee /tmp/s_client.out | head -n 4
+echo | openssl s_client -connect 127.0.0.1:8443 -servername my-nginx -verify_hostname my-nginx -CAfile /ca/ca.crt -verify_return_error -brief >/tmp/s_client.out 2>&1
+head -n 4 /tmp/s_client.out
 grep -q 'Verification: OK' /tmp/s_client.out
 curl -sS --max-time 5 http://my-nginx:8080/ | grep -q 'Welcome to nginx!'
 i=0
