@@ -287,6 +287,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
 [grpc]
   address = "$DIR/containerd/containerd.sock"
+[ttrpc]
+  address = "$DIR/containerd/containerd.sock.ttrpc"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$DIR/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
@@ -302,6 +304,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         # No systemd here: the kubelet and runc both use cgroupfs.
         SystemdCgroup = false
+        # runc's state with ours, not under the machine's /run/containerd.
+        Root = "$DIR/containerd/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$DIR/cni/net.d"
@@ -394,7 +398,7 @@ import_images() {
   local archive
   for archive in "$IMAGES_DIR"/*.tar; do
     "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" -n k8s.io images import \
-      --no-unpack "$archive" >>"$DIR/logs/images.log" 2>&1 || die "importing $archive failed (log: $DIR/logs/images.log)"
+      "$archive" >>"$DIR/logs/images.log" 2>&1 || die "importing $archive failed (log: $DIR/logs/images.log)"
   done
 }
 
