@@ -258,19 +258,30 @@ dump_logs() {
 
 # ---- the real node -------------------------------------------------------------------------------
 
-# The network namespace the whole real cluster lives in: a dummy interface holds the node's address
+# The network namespace the whole real cluster lives in: one interface holds the node's address
 # (and routes the service range, so that locally sent packets reach kube-proxy's DNAT), another one
-# holds the load balancers' addresses.
+# holds the load balancers' addresses. Each is one end of a veth pair whose other end stays in the
+# namespace too (this kernel has no dummy interfaces): both ends up means a carrier, so routes work.
+# Directories of the machine that the node's parts create whatever their config says (the shims'
+# sockets, the kubelet's log links): noted when absent, removed again by stop when empty.
+MACHINE_DIRS=(/run/containerd/s /run/containerd /var/log/containers /var/log/pods)
+
 create_netns() {
+  local d
+  for d in "${MACHINE_DIRS[@]}"; do
+    [[ -e $d ]] || echo "$d" >>"$DIR/machine-dirs"
+  done
   ip netns add "$NETNS"
   echo "$NETNS" >"$DIR/netns"
   "${IN_NS[@]}" ip link set lo up
-  "${IN_NS[@]}" ip link add node0 type dummy
+  local dev
+  for dev in node0 lb0; do
+    "${IN_NS[@]}" ip link add "$dev" type veth peer name "$dev-peer"
+    "${IN_NS[@]}" ip link set "$dev-peer" up
+    "${IN_NS[@]}" ip link set "$dev" up
+  done
   "${IN_NS[@]}" ip addr add "$REAL_NODE_IP/24" dev node0
-  "${IN_NS[@]}" ip link set node0 up
   "${IN_NS[@]}" ip route add "$REAL_SERVICE_CIDR" dev node0
-  "${IN_NS[@]}" ip link add lb0 type dummy
-  "${IN_NS[@]}" ip link set lb0 up
   # Per-namespace settings: forwarding between pods, and bridged pod-to-pod traffic through
   # kube-proxy's rules (a pod reaching its own Service).
   "${IN_NS[@]}" sysctl -qw net.ipv4.ip_forward=1
@@ -295,6 +306,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   sandbox_image = "$PAUSE_IMAGE"
   # Pod network namespaces under our state dir, not /run/netns of the machine.
   netns_mounts_under_state_dir = true
+  # This machine's root lacks CAP_SYS_RESOURCE, so no process may lower its OOM score; containerd
+  # would set -998 on every sandbox and runc would fail. Clamp to containerd's own score instead.
+  restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -509,6 +523,9 @@ remove_node_leftovers() {
   find /var/log/containers -maxdepth 1 -type l -lname "$dir/*" -delete 2>/dev/null || true
   ip netns delete "$ns" 2>/dev/null || true
   rm -f "$dir/netns"
+  if [[ -f $dir/machine-dirs ]]; then
+    while read -r m; do rmdir "$m" 2>/dev/null || true; done <"$dir/machine-dirs"
+  fi
 }
 
 # ---- start ---------------------------------------------------------------------------------------
