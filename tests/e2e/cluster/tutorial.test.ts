@@ -224,6 +224,9 @@ for (const program of programs) {
             const lookup = inClient(namespace, ["getent", "hosts", svc]);
             assert.equal(lookup.status, 0, lookup.stderr);
             assert.equal(lookup.stdout.trim().split(/\s+/)[0], outputs.clusterIP, lookup.stdout);
+            // The cluster's DNS has no upstream: names outside cluster.local do not resolve.
+            const outside = inClient(namespace, ["getent", "hosts", "example.com"]);
+            assert.notEqual(outside.status, 0, `example.com resolved: ${outside.stdout}`);
             giveClientCa(namespace, outputs.certificatePem);
             const port = program.ports.https === 443 ? "" : `:${program.ports.https}`;
             for (const name of [svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, fqdn]) {
