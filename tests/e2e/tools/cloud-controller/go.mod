@@ -3,7 +3,6 @@ module nginx-service/e2e-tools/cloud-controller
 go 1.24.0
 
 require (
-	github.com/spf13/pflag v1.0.6
 	github.com/vishvananda/netlink v1.3.1
 	golang.org/x/sys v0.31.0
 	k8s.io/api v0.34.4
@@ -59,6 +58,7 @@ require (
 	github.com/prometheus/common v0.62.0 // indirect
 	github.com/prometheus/procfs v0.15.1 // indirect
 	github.com/spf13/cobra v1.9.1 // indirect
+	github.com/spf13/pflag v1.0.6 // indirect
 	github.com/stoewer/go-strcase v1.3.0 // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
 	github.com/x448/float16 v0.8.4 // indirect

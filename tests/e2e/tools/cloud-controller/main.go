@@ -16,8 +16,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"k8s.io/apimachinery/pkg/util/wait"
 	cloudprovider "k8s.io/cloud-provider"
 	"k8s.io/cloud-provider/app"
