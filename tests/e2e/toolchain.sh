@@ -50,7 +50,7 @@ RANDOM_VERSION=0.0.0-e2e.tfbridge.3.120.0.random.f8d869dc98d9
 K8S_VERSION=1.34.4
 ETCD_VERSION=3.6.16
 KWOK_VERSION=0.8.0
-COREDNS_VERSION=TBD
+COREDNS_VERSION=1.12.1
 
 GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller images)
 
