@@ -391,9 +391,10 @@ nodePortAddresses: [$REAL_NODE_IP/32]
 # Leave the kernel's connection tracking limits alone.
 conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 EOF
-  # CoreDNS answers for the cluster's zone and the reverse zones only: no upstream resolver.
+  # CoreDNS serves the cluster's zone and the reverse zones only, with no upstream resolver: any other
+  # name is REFUSED.
   cat >"$DIR/Corefile" <<EOF
-.:53 {
+$CLUSTER_DOMAIN:53 in-addr.arpa:53 ip6.arpa:53 {
     bind $REAL_NODE_IP
     errors
     health 127.0.0.1:8080
@@ -473,6 +474,8 @@ start_real_node() {
   launch coredns "$BIN/coredns" -conf "$DIR/Corefile"
   launch cloud-controller "$BIN/nginx-service-cloud-controller" \
     --kubeconfig "$DIR/cloud-controller.kubeconfig" \
+    --cloud-provider nginx-service-local --controllers service \
+    --leader-elect=false --secure-port 0 \
     --lb-pool "$REAL_LB_POOL" --lb-interface lb0
 
   wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
@@ -648,7 +651,7 @@ start() {
       echo "DNS_IP=$REAL_DNS_IP"
       echo "LB_POOL=$REAL_LB_POOL"
       echo "CLUSTER_DOMAIN=$CLUSTER_DOMAIN"
-      cat "$IMAGES_DIR/images.env"
+      grep '_IMAGE=' "$IMAGES_DIR/images.env"
     } >"$DIR/cluster.env"
     cat "$DIR/cluster.env"
   fi

@@ -173,6 +173,16 @@ module_dir() { # tools-module-dir module
   echo "$d"
 }
 
+# Kubernetes binaries report the release they are built from only when told.
+k8s_ldflags() {
+  local ld="-s -w" v
+  for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*}"
+    ld+=" -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION") -X $v.gitTreeState=clean"
+  done
+  echo "$ld"
+}
+
 build_group() { # group outdir(bin parent)
   local g=$1 out=$2 src dir
   mkdir -p "$out/bin"
@@ -231,22 +241,17 @@ build_group() { # group outdir(bin parent)
       rm -rf "$src"
       ;;
     controlplane|node)
-      local ld="-s -w"
-      local v
-      for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        ld+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*}"
-        ld+=" -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION") -X $v.gitTreeState=clean"
-      done
       local b
       for b in $(group_bins "$g"); do
-        (cd "$TOOLS/controlplane" && "${GOBUILD[@]}" -ldflags "$ld" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b")
+        (cd "$TOOLS/controlplane" && "${GOBUILD[@]}" -ldflags "$(k8s_ldflags)" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b")
       done
       ;;
     coredns)
-      (cd "$TOOLS/coredns" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/coredns" .)
+      (cd "$TOOLS/coredns" && "${GOBUILD[@]}" -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v$COREDNS_VERSION" \
+        -o "$out/bin/coredns" .)
       ;;
     cloud-controller)
-      (cd "$TOOLS/cloud-controller" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/nginx-service-cloud-controller" .)
+      (cd "$TOOLS/cloud-controller" && "${GOBUILD[@]}" -ldflags "$(k8s_ldflags)" -o "$out/bin/nginx-service-cloud-controller" .)
       ;;
     images)
       bash "$HERE/images/build.sh" "$out/share/images"
