@@ -114,6 +114,11 @@ export class RealCluster {
         return this.exec(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { input });
     }
 
+    /** containerd's own client on the node's containerd, in the namespace the CRI uses. */
+    ctr(args: string[]): CommandResult {
+        return this.exec("ctr", ["--address", path.join(this.dir, "containerd", "containerd.sock"), "-n", "k8s.io", ...args]);
+    }
+
     kubectlJson(args: string[]): any {
         return JSON.parse(this.kubectl([...args, "-o", "json"]));
     }

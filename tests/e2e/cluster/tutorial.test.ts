@@ -101,22 +101,34 @@ function curlFromNode(url: string, extra: string[] = []): { code: string; exit: 
     };
 }
 
-/** The pods of an instance, with their IPs, nodes' view of readiness and the container's id. */
+/** The pods of an instance that are not terminating. */
 function podsOf(namespace: string, instance: string): any[] {
-    return cluster.kubectlJson(["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${instance}`]).items;
+    return cluster
+        .kubectlJson(["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${instance}`])
+        .items.filter((p: any) => p.metadata.deletionTimestamp === undefined);
+}
+
+/** containerd's id of a pod's first container. */
+function containerId(pod: any): string {
+    return String(pod.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, "");
 }
 
 /** The host pid of a pod's first container, from containerd (the node's view of the process). */
 function containerPid(pod: any): number {
-    const id = String(pod.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, "");
-    const r = cluster.exec("ctr", ["--address", path.join(cluster.dir, "containerd", "containerd.sock"), "-n", "k8s.io", "tasks", "ls"]);
-    const line = r.stdout.split("\n").find((l) => l.startsWith(id));
-    assert.ok(line, `containerd runs no task ${id}:\n${r.stdout}${r.stderr}`);
+    const r = cluster.ctr(["tasks", "ls"]);
+    const line = r.stdout.split("\n").find((l) => l.startsWith(containerId(pod)));
+    assert.ok(line, `containerd runs no task ${containerId(pod)}:\n${r.stdout}${r.stderr}`);
     return Number(line.trim().split(/\s+/)[1]);
 }
 
-function environOf(pid: number): string[] {
-    return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((e) => e !== "");
+/**
+ * The environment containerd started a pod's first container with (its OCI spec). nginx rewrites
+ * its own environment block for its process title, so /proc/PID/environ cannot tell.
+ */
+function containerEnv(pod: any): string[] {
+    const r = cluster.ctr(["containers", "info", containerId(pod)]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).Spec.process.env;
 }
 
 /** Writes the certificatePem output into the client pod as /tmp/<file>. */
@@ -196,8 +208,18 @@ for (const program of programs) {
         test("from the node, each pod IP answers with nginx's page (the tutorial's POD_IP step)", () => {
             for (const pod of podsOf(namespace, svc)) {
                 const r = curlFromNode(`http://${pod.status.podIP}:8080/`);
-                assert.equal(r.code, "200", `${pod.status.podIP}: ${r.stderr}`);
-                assert.match(r.body, /nginx/i);
+                if (program.redirect) {
+                    assert.equal(r.code, "308", `${pod.status.podIP}: ${r.stderr}`);
+                    // The pod's HTTPS port, verified against the certificate for the Service's name.
+                    const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
+                    fs.writeFileSync(ca, outputs.certificatePem);
+                    const https = curlFromNode(`https://${svc}:8443/`, ["--cacert", ca, "--resolve", `${svc}:8443:${pod.status.podIP}`]);
+                    assert.equal(https.code, "200", https.stderr);
+                    assert.match(https.body, /nginx/i);
+                } else {
+                    assert.equal(r.code, "200", `${pod.status.podIP}: ${r.stderr}`);
+                    assert.match(r.body, /nginx/i);
+                }
             }
         });
 
@@ -297,7 +319,7 @@ for (const program of programs) {
                 // With links on, a pod started after the Service carries its variables...
                 cluster.kubectl(["-n", namespace, "rollout", "restart", `deployment/${svc}`]);
                 cluster.kubectl(["-n", namespace, "rollout", "status", `deployment/${svc}`, "--timeout=120s"]);
-                const hostVars = (pod: any) => environOf(containerPid(pod)).filter((e) => /_SERVICE_HOST=/.test(e));
+                const hostVars = (pod: any) => containerEnv(pod).filter((e) => /_SERVICE_HOST=/.test(e));
                 assert.ok(await eventually(() => podsOf(namespace, svc).length === program.replicas, 60_000));
                 for (const pod of podsOf(namespace, svc)) {
                     assert.ok(hostVars(pod).includes(`MY_NGINX_SERVICE_HOST=${outputs.clusterIP}`), hostVars(pod).join(" "));
@@ -321,9 +343,14 @@ for (const program of programs) {
             const lbIP = outputs.loadBalancerIP;
             const result = await stack.destroy();
             assert.equal(result.summary.result, "succeeded");
-            const left = cluster.kubectl(["-n", namespace, "get", "deployments,replicasets,services,secrets,configmaps,endpointslices", "-o", "name"]).trim();
-            assert.equal(left, "");
-            assert.ok(await eventually(() => podsOf(namespace, svc).length === 0, 60_000), "the pods are gone");
+            // Everything but the client pod and Kubernetes' own CA bundle; pods and EndpointSlices go
+            // once controllers catch up with their owners' deletion.
+            const leftover = () =>
+                cluster
+                    .kubectl(["-n", namespace, "get", "deployments,replicasets,pods,services,secrets,configmaps,endpointslices", "-o", "name"])
+                    .split("\n")
+                    .filter((l) => l !== "" && l !== "configmap/kube-root-ca.crt" && l !== "pod/client");
+            assert.ok(await eventually(() => leftover().length === 0, 60_000), `left in ${namespace}: ${leftover().join(", ")}`);
             if (program.type === "LoadBalancer") {
                 // The cloud controller released the address: it is gone from the load balancers'
                 // interface and nothing answers there any more.
