@@ -6,6 +6,8 @@
 //   pulumi config set serviceType LoadBalancer  # default: NodePort
 //   pulumi config set awaitAddress false        # kind/minikube: don't wait for an LB address
 //   pulumi config set rotation 2027-01          # new key and certificate, pods roll onto them
+//   pulumi config set image registry.example/nginx-unprivileged:1.28.0   # default: the component's
+//   pulumi config set enableServiceLinks false  # no MY_NGINX_SERVICE_* variables in the pods
 import * as pulumi from "@pulumi/pulumi";
 import { NginxService, ServiceType } from "../sdk";
 
@@ -15,10 +17,13 @@ const isLoadBalancer = serviceType === ServiceType.LoadBalancer;
 
 const nginx = new NginxService("my-nginx", {
     namespace: config.get("namespace"),
+    // Another nginx image honouring the unprivileged image's contract (a mirror, a pinned digest).
+    image: config.get("image"),
     serviceType,
     httpPort: 8080,
     replicas: config.getNumber("replicas") ?? 1,
     tls: { rotationTrigger: config.get("rotation") },
+    enableServiceLinks: config.getBoolean("enableServiceLinks"),
     loadBalancer: isLoadBalancer ? { awaitAddress: config.getBoolean("awaitAddress") ?? true } : undefined,
 });
 

@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { NginxService } from "../../sdk";
 
 const config = new pulumi.Config();
-const nginx = new NginxService("my-nginx", { namespace: config.get("namespace") });
+const nginx = new NginxService("my-nginx", {
+    namespace: config.get("namespace"),
+    image: config.get("image"),
+});
 
 export const clusterIP = nginx.clusterIP;
 export const clusterDnsName = nginx.clusterDnsName;

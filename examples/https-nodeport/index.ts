@@ -8,6 +8,7 @@ import { NginxService } from "../../sdk";
 const config = new pulumi.Config();
 const nginx = new NginxService("my-nginx", {
     namespace: config.get("namespace"),
+    image: config.get("image"),
     serviceType: "NodePort",
     httpPort: 8080,
     replicas: 1,

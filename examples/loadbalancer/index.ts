@@ -7,6 +7,7 @@ import { NginxService } from "../../sdk";
 const config = new pulumi.Config();
 const nginx = new NginxService("my-nginx-lb", {
     namespace: config.get("namespace"),
+    image: config.get("image"),
     serviceType: "LoadBalancer",
     redirectHttpToHttps: true,
     loadBalancer: {

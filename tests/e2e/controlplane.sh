@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
-# Local Kubernetes control plane for the e2e tests, on loopback only:
-# etcd, kube-apiserver (Pod Security admission on, as by default),
-# kube-controller-manager, kube-scheduler and kwok (fake node, pods become
-# Ready, LoadBalancer Services get an ingress IP and the cleanup finalizer).
+# A local Kubernetes v1.34 cluster for the e2e tests, in one of two forms:
 #
-#   tests/e2e/controlplane.sh start [--owner-pid PID]
+#   kwok (default): on loopback only: etcd, kube-apiserver (Pod Security
+#     admission on, as by default), kube-controller-manager, kube-scheduler
+#     and kwok (a fake node; pods become Ready without running, LoadBalancer
+#     Services get an ingress IP and the cleanup finalizer from a Stage).
+#   cluster (--suite cluster): a single-node cluster whose pods really run, all of
+#     it inside a network namespace of its own: the control plane above,
+#     containerd + runc (Debian's), the CNI bridge/host-local/portmap plugins,
+#     kubelet, kube-proxy (iptables mode), CoreDNS serving cluster.local, and
+#     our cloud controller, whose load balancers are TCP forwarders holding
+#     an address from a pool. Every cluster address is in 198.18.0.0/15 and
+#     exists only in that namespace; the root namespace gains no address,
+#     route or firewall rule. Images are built locally (toolchain.sh images)
+#     and imported into containerd; nothing is pulled.
+#
+#   tests/e2e/controlplane.sh start [--suite kwok|cluster] [--owner-pid PID]
 #       Starts everything in a new temp dir and waits until it is healthy
-#       (/readyz, the node Ready, ServiceAccount default/default exists).
+#       (/readyz, the node Ready, ServiceAccount default/default exists; for
+#       cluster also CoreDNS answering and kube-proxy's rules in place).
 #       Prints, as its last lines on stdout:
 #         CONTROLPLANE_DIR=/tmp/nginx-service-cp.XXXXXX
 #         KUBECONFIG=/tmp/nginx-service-cp.XXXXXX/kubeconfig
-#       With --owner-pid, a watchdog stops the control plane once that
-#       process has exited (e.g. a test runner that crashed).
+#       and for cluster also (before those) the lines of DIR/cluster.env:
+#       NETNS=, NODE_IP=, POD_CIDR=, SERVICE_CIDR=, DNS_IP=, LB_POOL=, and the
+#       image references. Reach the cluster from inside NETNS
+#       (`ip netns exec NETNS ...` or `nsenter --net=/run/netns/NETNS ...`).
+#       With --owner-pid, a watchdog stops the cluster once that process
+#       has exited (e.g. a test runner that crashed).
 #       On any failure it stops what it started, prints the logs' tails
 #       to stderr and exits non-zero.
 #   tests/e2e/controlplane.sh stop DIR
-#       Stops every process started for DIR and removes DIR (kept if
+#       Stops every process started for DIR (and for cluster: every container,
+#       mount, cgroup and the network namespace) and removes DIR (kept if
 #       NGINX_SERVICE_E2E_KEEP=1, for looking at the logs).
 #
-# Binaries come from NGINX_SERVICE_E2E_BIN or `toolchain.sh --check`.
-# kubectl is taken from PATH.
+# Binaries come from NGINX_SERVICE_E2E_BIN or `toolchain.sh --check SUITE`.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,13 +43,26 @@ NODE_NAME=kwok-node-0
 LB_FINALIZER=service.kubernetes.io/load-balancer-cleanup
 SERVICE_CIDR=10.96.0.0/16
 FIRST_SERVICE_IP=10.96.0.1
+CLUSTER_DOMAIN=cluster.local
+
+# The real cluster's addresses: 198.18.0.0/15 is reserved for benchmarking (RFC 2544), so nothing
+# on any network answers there, and every one of them exists only inside the cluster's namespace.
+REAL_NODE_NAME=nginx-service-node
+REAL_NODE_IP=198.18.0.2
+REAL_POD_CIDR=198.18.64.0/24
+REAL_POD_GATEWAY=198.18.64.1
+REAL_SERVICE_CIDR=198.19.0.0/16
+REAL_FIRST_SERVICE_IP=198.19.0.1
+REAL_DNS_IP=198.19.0.10
+REAL_LB_POOL=198.18.200.0/24
+APISERVER_SECURE_PORT=6443
 K8S_STARTUP_TIMEOUT=${NGINX_SERVICE_E2E_STARTUP_TIMEOUT:-120}
 
 log() { echo "controlplane: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Stop order: the reverse of start order.
-PROCS=(watchdog kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+# Stop order: the reverse of start order (a mode starts only some of them).
+PROCS=(watchdog cloud-controller coredns kube-proxy kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 stop_dir() {
   local dir=$1 name pid i
@@ -41,6 +70,9 @@ stop_dir() {
   # One at a time, in reverse start order: the API server shuts down
   # promptly only while etcd is still there.
   for name in "${PROCS[@]}"; do
+    # Containers outlive the kubelet and containerd (their shims are separate processes): kill them
+    # while containerd can still clean up after them.
+    [[ $name == containerd && -f $dir/netns ]] && stop_containers "$dir"
     [[ -f $dir/pids/$name ]] || continue
     pid=$(<"$dir/pids/$name")
     # Never signal ourselves (the watchdog runs this function too).
@@ -57,6 +89,7 @@ stop_dir() {
     fi
     rm -f "$dir/pids/$name"
   done
+  [[ -f $dir/netns ]] && remove_node_leftovers "$dir"
   if [[ ${NGINX_SERVICE_E2E_KEEP:-} == 1 ]]; then
     log "kept $dir"
   else
@@ -64,21 +97,38 @@ stop_dir() {
   fi
 }
 
-resolve_bin() {
+resolve_bin() { # suite
   if [[ -n ${NGINX_SERVICE_E2E_BIN:-} ]]; then
     BIN=$NGINX_SERVICE_E2E_BIN
   else
-    BIN=$("$HERE/toolchain.sh" --check 2>/dev/null | tail -n 1) ||
-      die "toolchain not built: run tests/e2e/toolchain.sh first"
+    BIN=$("$HERE/toolchain.sh" --check "$1" 2>/dev/null | tail -n 1) ||
+      die "toolchain not built for the $1 suite: run tests/e2e/toolchain.sh --suite $1"
   fi
-  local b
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
-    [[ -x $BIN/$b ]] || die "$BIN/$b missing: run tests/e2e/toolchain.sh"
+  local b bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  if [[ $1 == kwok ]]; then
+    bins+=(kwok)
+  else
+    bins+=(kubelet kube-proxy coredns nginx-service-cloud-controller)
+  fi
+  for b in "${bins[@]}"; do
+    [[ -x $BIN/$b ]] || die "$BIN/$b missing: run tests/e2e/toolchain.sh --suite $1"
   done
   STAGES_DIR=$BIN/../share/kwok-stages
-  [[ -d $STAGES_DIR ]] || die "$STAGES_DIR missing: run tests/e2e/toolchain.sh"
-  command -v kubectl >/dev/null || die "kubectl not found on PATH"
+  IMAGES_DIR=$BIN/../share/images
+  if [[ $1 == kwok ]]; then
+    [[ -d $STAGES_DIR ]] || die "$STAGES_DIR missing: run tests/e2e/toolchain.sh"
+  else
+    [[ -f $IMAGES_DIR/images.env ]] || die "$IMAGES_DIR/images.env missing: run tests/e2e/toolchain.sh --suite cluster"
+    local t
+    for t in containerd ctr runc iptables ip nsenter; do
+      command -v "$t" >/dev/null || die "$t not found: run scripts/install.sh"
+    done
+    [[ -x /usr/lib/cni/bridge ]] || die "/usr/lib/cni/bridge missing: run scripts/install.sh"
+  fi
 }
+
+# kubectl of the cluster's own version, from inside the cluster's namespace when it has one.
+kc() { "${IN_NS[@]}" "$BIN/kubectl" "$@"; }
 
 # N free TCP ports on 127.0.0.1, chosen by the kernel.
 free_ports() {
@@ -121,12 +171,24 @@ extendedKeyUsage=clientAuth"
     cert apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:$FIRST_SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+subjectAltName=IP:127.0.0.1,IP:$FIRST_SERVICE_IP,IP:$API_HOST,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN"
     cert admin "/O=system:masters/CN=nginx-service-e2e-admin" "$client"
     cert controller-manager "/CN=system:kube-controller-manager" "$client"
     cert scheduler "/CN=system:kube-scheduler" "$client"
-    # kwok patches nodes, pods and services of every namespace.
-    cert kwok "/O=system:masters/CN=kwok-controller" "$client"
+    if [[ $SUITE == kwok ]]; then
+      # kwok patches nodes, pods and services of every namespace.
+      cert kwok "/O=system:masters/CN=kwok-controller" "$client"
+    else
+      # The Node authorizer and RBAC's default bindings know these identities.
+      cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
+      cert kube-proxy "/CN=system:kube-proxy" "$client"
+      # The API server's identity towards the kubelet (exec, logs, port-forward).
+      cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+      # Cluster add-ons of the test harness: they read every namespace (CoreDNS) or write Service
+      # status (the cloud controller). A real cluster gives each a narrow ClusterRole.
+      cert coredns "/O=system:masters/CN=coredns" "$client"
+      cert cloud-controller "/O=system:masters/CN=cloud-controller-manager" "$client"
+    fi
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     chmod 600 ./*.key
@@ -141,7 +203,7 @@ kind: Config
 clusters:
 - name: e2e
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: https://$API_HOST:$APISERVER_PORT
     certificate-authority-data: $(base64 -w0 <"$DIR/pki/ca.crt")
 users:
 - name: $user
@@ -158,11 +220,13 @@ EOF
   chmod 600 "$f"
 }
 
-# start NAME BINARY ARGS... ; the process's stdio never holds our caller's pipes.
+# launch NAME BINARY ARGS... (inside the cluster's namespace when it has one); the process's stdio
+# never holds our caller's pipes. nsenter execs the command, so the pid is the process's own.
 launch() {
   local name=$1; shift
-  "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
+  "${IN_NS[@]}" "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
   echo $! >"$DIR/pids/$name"
+  STARTED+=("$name")
 }
 
 check_alive() {
@@ -192,28 +256,323 @@ dump_logs() {
   done
 }
 
+# ---- the real node -------------------------------------------------------------------------------
+
+# The network namespace the whole real cluster lives in: one interface holds the node's address
+# (and routes the service range, so that locally sent packets reach kube-proxy's DNAT), another one
+# holds the load balancers' addresses. Each is one end of a veth pair whose other end stays in the
+# namespace too (this kernel has no dummy interfaces): both ends up means a carrier, so routes work.
+# Directories of the machine that the node's parts create whatever their config says (the shims'
+# sockets, the kubelet's log links): noted when absent, removed again by stop when empty.
+MACHINE_DIRS=(/run/containerd/s /run/containerd /var/log/containers /var/log/pods)
+
+create_netns() {
+  local d
+  for d in "${MACHINE_DIRS[@]}"; do
+    [[ -e $d ]] || echo "$d" >>"$DIR/machine-dirs"
+  done
+  ip netns add "$NETNS"
+  echo "$NETNS" >"$DIR/netns"
+  "${IN_NS[@]}" ip link set lo up
+  local dev
+  for dev in node0 lb0; do
+    "${IN_NS[@]}" ip link add "$dev" type veth peer name "$dev-peer"
+    "${IN_NS[@]}" ip link set "$dev-peer" up
+    "${IN_NS[@]}" ip link set "$dev" up
+  done
+  "${IN_NS[@]}" ip addr add "$REAL_NODE_IP/24" dev node0
+  "${IN_NS[@]}" ip route add "$REAL_SERVICE_CIDR" dev node0
+  # Per-namespace settings: forwarding between pods, and bridged pod-to-pod traffic through
+  # kube-proxy's rules (a pod reaching its own Service).
+  "${IN_NS[@]}" sysctl -qw net.ipv4.ip_forward=1
+  "${IN_NS[@]}" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+}
+
+write_node_config() {
+  mkdir -p "$DIR/containerd" "$DIR/cni/net.d" "$DIR/cni/ipam" "$DIR/kubelet" "$DIR/pod-logs"
+  cat >"$DIR/containerd/config.toml" <<EOF
+version = 2
+root = "$DIR/containerd/root"
+state = "$DIR/containerd/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+[grpc]
+  address = "$DIR/containerd/containerd.sock"
+[ttrpc]
+  address = "$DIR/containerd/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$DIR/containerd/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # Pod network namespaces under our state dir, not /run/netns of the machine.
+  netns_mounts_under_state_dir = true
+  # This machine's root lacks CAP_SYS_RESOURCE, so no process may lower its OOM score; containerd
+  # would set -998 on every sandbox and runc would fail. Clamp to containerd's own score instead.
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # No systemd here: the kubelet and runc both use cgroupfs.
+        SystemdCgroup = false
+        # runc's state with ours, not under the machine's /run/containerd.
+        Root = "$DIR/containerd/runc"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$DIR/cni/net.d"
+EOF
+  cat >"$DIR/cni/net.d/10-nginx-service.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "nginx-service-e2e",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "cni0",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$REAL_POD_CIDR", "gateway": "$REAL_POD_GATEWAY" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }],
+        "dataDir": "$DIR/cni/ipam"
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+  # Pods resolve through the cluster's DNS only; no search domain or server of the machine leaks in.
+  : >"$DIR/kubelet/resolv.conf"
+  cat >"$DIR/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+containerRuntimeEndpoint: unix://$DIR/containerd/containerd.sock
+cgroupDriver: cgroupfs
+# This machine mounts only cgroup v1 hierarchies; v1.31+ kubelets refuse them unless told.
+failCgroupV1: false
+address: $REAL_NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: $DIR/pki/ca.crt }
+authorization: { mode: Webhook }
+clusterDNS: [$REAL_DNS_IP]
+clusterDomain: $CLUSTER_DOMAIN
+resolvConf: $DIR/kubelet/resolv.conf
+podLogsDir: $DIR/pod-logs
+failSwapOn: false
+# The images exist only in this containerd (nothing can pull them again): never collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%" }
+serializeImagePulls: false
+registerNode: true
+EOF
+  cat >"$DIR/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: { kubeconfig: $DIR/kube-proxy.kubeconfig }
+mode: iptables
+clusterCIDR: $REAL_POD_CIDR
+hostnameOverride: $NODE_NAME
+metricsBindAddress: 127.0.0.1:10249
+healthzBindAddress: 127.0.0.1:10256
+# Node ports answer on the node's address only.
+nodePortAddresses: [$REAL_NODE_IP/32]
+# Leave the kernel's connection tracking limits alone.
+conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
+EOF
+  # CoreDNS serves the cluster's zone and the reverse zones only, with no upstream resolver: any other
+  # name is REFUSED.
+  cat >"$DIR/Corefile" <<EOF
+$CLUSTER_DOMAIN:53 in-addr.arpa:53 ip6.arpa:53 {
+    bind $REAL_NODE_IP
+    errors
+    health 127.0.0.1:8080
+    ready 127.0.0.1:8181
+    kubernetes $CLUSTER_DOMAIN in-addr.arpa ip6.arpa {
+        kubeconfig $DIR/coredns.kubeconfig e2e
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    cache 5
+}
+EOF
+}
+
+import_images() {
+  local archive
+  for archive in "$IMAGES_DIR"/*.tar; do
+    "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" -n k8s.io images import \
+      "$archive" >>"$DIR/logs/images.log" 2>&1 || die "importing $archive failed (log: $DIR/logs/images.log)"
+  done
+}
+
+# The DNS Service of the cluster, backed by CoreDNS on the node's address.
+dns_service() {
+  kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: { k8s-app: kube-dns }
+spec:
+  clusterIP: $REAL_DNS_IP
+  ports:
+  - { name: dns, port: 53, protocol: UDP }
+  - { name: dns-tcp, port: 53, protocol: TCP }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-node
+  namespace: kube-system
+  labels:
+    kubernetes.io/service-name: kube-dns
+    endpointslice.kubernetes.io/managed-by: nginx-service-e2e
+addressType: IPv4
+endpoints:
+- addresses: [$REAL_NODE_IP]
+  conditions: { ready: true }
+ports:
+- { name: dns, port: 53, protocol: UDP }
+- { name: dns-tcp, port: 53, protocol: TCP }
+EOF
+}
+
+start_real_node() {
+  write_node_config
+  write_kubeconfig "$DIR/kubelet.kubeconfig" kubelet
+  write_kubeconfig "$DIR/kube-proxy.kubeconfig" kube-proxy
+  write_kubeconfig "$DIR/coredns.kubeconfig" coredns
+  write_kubeconfig "$DIR/cloud-controller.kubeconfig" cloud-controller
+
+  launch containerd containerd --config "$DIR/containerd/config.toml"
+  wait_for "containerd" 30 "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" version
+  import_images
+
+  launch kubelet "$BIN/kubelet" \
+    --config "$DIR/kubelet/config.yaml" \
+    --kubeconfig "$DIR/kubelet.kubeconfig" \
+    --root-dir "$DIR/kubelet" \
+    --cert-dir "$DIR/kubelet/pki" \
+    --hostname-override "$NODE_NAME" \
+    --node-ip "$REAL_NODE_IP" \
+    --v=1
+  launch kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml" --v=1
+  dns_service
+  launch coredns "$BIN/coredns" -conf "$DIR/Corefile"
+  launch cloud-controller "$BIN/nginx-service-cloud-controller" \
+    --kubeconfig "$DIR/cloud-controller.kubeconfig" \
+    --cloud-provider nginx-service-local --controllers service \
+    --leader-elect=false --secure-port 0 \
+    --lb-pool "$REAL_LB_POOL" --lb-interface lb0
+
+  wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
+    kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
+  # kube-proxy has synced once the DNS Service's address is in its rules.
+  wait_for "kube-proxy rules" 60 bash -c "${IN_NS[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+}
+
+# Kills every container of this node and lets containerd unmount their filesystems.
+stop_containers() {
+  local dir=$1 sock=$1/containerd/containerd.sock ns task
+  ns=$(<"$dir/netns")
+  [[ -S $sock ]] || return 0
+  local ctr=(nsenter "--net=/run/netns/$ns" ctr --address "$sock" -n k8s.io)
+  for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
+    "${ctr[@]}" tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true
+  done
+  for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
+    "${ctr[@]}" tasks delete -f "$task" >/dev/null 2>&1 || true
+  done
+  for task in $("${ctr[@]}" containers ls -q 2>/dev/null); do
+    "${ctr[@]}" containers delete "$task" >/dev/null 2>&1 || true
+  done
+}
+
+# What a node leaves when its processes are gone: shims, mounts, cgroups, the namespace.
+remove_node_leftovers() {
+  local dir=$1 ns pid m c
+  ns=$(<"$dir/netns")
+  # Shims (and any container they still hold) of this node's containerd.
+  for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $dir/containerd/containerd.sock" || true); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  for c in /sys/fs/cgroup/*/kubepods; do
+    [[ -d $c ]] || continue
+    find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+  done
+  sleep 0.5
+  # Deepest first; lazily, since a dying process may still hold one for a moment.
+  for m in $(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  for c in /sys/fs/cgroup/*/kubepods; do
+    [[ -d $c ]] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+  # The kubelet links container logs here whatever its root dir is.
+  find /var/log/containers -maxdepth 1 -type l -lname "$dir/*" -delete 2>/dev/null || true
+  ip netns delete "$ns" 2>/dev/null || true
+  rm -f "$dir/netns"
+  if [[ -f $dir/machine-dirs ]]; then
+    while read -r m; do rmdir "$m" 2>/dev/null || true; done <"$dir/machine-dirs"
+  fi
+}
+
+# ---- start ---------------------------------------------------------------------------------------
+
 start() {
   local owner_pid=""
+  SUITE=kwok
   while (( $# )); do
     case $1 in
       --owner-pid) owner_pid=$2; shift 2 ;;
+      --suite) SUITE=$2; shift 2 ;;
       *) die "unknown argument to start: $1" ;;
     esac
   done
-  resolve_bin
+  [[ $SUITE == kwok || $SUITE == cluster ]] || die "--suite must be kwok or cluster, got $SUITE"
+  resolve_bin "$SUITE"
   DIR=$(mktemp -d "${TMPDIR:-/tmp}/nginx-service-cp.XXXXXX")
   chmod 700 "$DIR"
   mkdir -p "$DIR/logs" "$DIR/pids" "$DIR/etcd"
   STARTED=()
+  IN_NS=()
   trap 'rc=$?; if (( rc != 0 )); then dump_logs; stop_dir "$DIR"; fi' EXIT
   trap 'exit 130' INT TERM
 
-  read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT SCHED_PORT KWOK_PORT <<<"$(free_ports 6)"
+  if [[ $SUITE == kwok ]]; then
+    API_HOST=127.0.0.1
+    read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT SCHED_PORT KWOK_PORT <<<"$(free_ports 6)"
+  else
+    # Inside a namespace of our own every port is free: the usual ones.
+    NETNS=nginx-service-${DIR##*.}
+    IN_NS=(nsenter "--net=/run/netns/$NETNS")
+    NODE_NAME=$REAL_NODE_NAME
+    SERVICE_CIDR=$REAL_SERVICE_CIDR
+    FIRST_SERVICE_IP=$REAL_FIRST_SERVICE_IP
+    API_HOST=$REAL_NODE_IP
+    ETCD_PORT=2379 ETCD_PEER_PORT=2380 APISERVER_PORT=$APISERVER_SECURE_PORT KCM_PORT=10257 SCHED_PORT=10259
+    # shellcheck source=/dev/null
+    source "$IMAGES_DIR/images.env"
+    create_netns
+  fi
   gen_certs
   write_kubeconfig "$DIR/kubeconfig" admin
   write_kubeconfig "$DIR/controller-manager.kubeconfig" controller-manager
   write_kubeconfig "$DIR/scheduler.kubeconfig" scheduler
-  write_kubeconfig "$DIR/kwok.kubeconfig" kwok
   export KUBECONFIG=$DIR/kubeconfig
 
   launch etcd "$BIN/etcd" --name e2e --data-dir "$DIR/etcd" \
@@ -223,25 +582,26 @@ start() {
     --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "e2e=http://127.0.0.1:$ETCD_PEER_PORT" \
     --unsafe-no-fsync --log-level warn
-  STARTED+=(etcd)
-  wait_for "etcd health" 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+  wait_for "etcd health" 30 "${IN_NS[@]}" curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
   launch kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --bind-address "$API_HOST" --advertise-address "$API_HOST" --secure-port "$APISERVER_PORT" \
     --cert-dir "$DIR/pki" \
     --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
     --client-ca-file "$DIR/pki/ca.crt" \
     --service-account-key-file "$DIR/pki/sa.pub" \
     --service-account-signing-key-file "$DIR/pki/sa.key" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
-    --authorization-mode RBAC \
+    --authorization-mode Node,RBAC \
     --allow-privileged=true \
     --enable-priority-and-fairness=false \
-    --profiling=false
-  STARTED+=(kube-apiserver)
-  wait_for "kube-apiserver /readyz" "$K8S_STARTUP_TIMEOUT" kubectl get --raw /readyz
+    --profiling=false \
+    ${NETNS:+--kubelet-client-certificate "$DIR/pki/apiserver-kubelet-client.crt"} \
+    ${NETNS:+--kubelet-client-key "$DIR/pki/apiserver-kubelet-client.key"} \
+    ${NETNS:+--kubelet-preferred-address-types InternalIP}
+  wait_for "kube-apiserver /readyz" "$K8S_STARTUP_TIMEOUT" kc get --raw /readyz
 
   launch kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$DIR/controller-manager.kubeconfig" \
@@ -253,7 +613,6 @@ start() {
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --use-service-account-credentials=true \
     --leader-elect=false
-  STARTED+=(kube-controller-manager)
 
   launch kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$DIR/scheduler.kubeconfig" \
@@ -261,8 +620,47 @@ start() {
     --authorization-kubeconfig "$DIR/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" \
     --leader-elect=false
-  STARTED+=(kube-scheduler)
 
+  if [[ $SUITE == kwok ]]; then
+    start_kwok_node
+  else
+    start_real_node
+  fi
+  wait_for "ServiceAccount default/default" "$K8S_STARTUP_TIMEOUT" \
+    kc -n default get serviceaccount default
+  check_alive "${STARTED[@]}"
+
+  if [[ -n $owner_pid ]]; then
+    # Outlives this script; stops the cluster once the owner is gone.
+    (
+      trap - EXIT
+      while kill -0 "$owner_pid" 2>/dev/null && [[ -d $DIR/pids ]]; do sleep 2; done
+      [[ -d $DIR/pids ]] && stop_dir "$DIR"
+    ) </dev/null >/dev/null 2>&1 &
+    echo $! >"$DIR/pids/watchdog"
+  fi
+
+  trap - EXIT INT TERM
+  if [[ $SUITE == cluster ]]; then
+    {
+      echo "NETNS=$NETNS"
+      echo "NODE_NAME=$NODE_NAME"
+      echo "NODE_IP=$REAL_NODE_IP"
+      echo "POD_CIDR=$REAL_POD_CIDR"
+      echo "SERVICE_CIDR=$REAL_SERVICE_CIDR"
+      echo "DNS_IP=$REAL_DNS_IP"
+      echo "LB_POOL=$REAL_LB_POOL"
+      echo "CLUSTER_DOMAIN=$CLUSTER_DOMAIN"
+      grep '_IMAGE=' "$IMAGES_DIR/images.env"
+    } >"$DIR/cluster.env"
+    cat "$DIR/cluster.env"
+  fi
+  echo "CONTROLPLANE_DIR=$DIR"
+  echo "KUBECONFIG=$DIR/kubeconfig"
+}
+
+start_kwok_node() {
+  write_kubeconfig "$DIR/kwok.kubeconfig" kwok
   # Node and pod stages as shipped with kwok (copied by toolchain.sh), plus
   # our own Stages for Services of type LoadBalancer. The heartbeat stage
   # updates node status only every ~10 minutes and counts on kwok renewing
@@ -285,9 +683,8 @@ start() {
     --server-address "127.0.0.1:$KWOK_PORT" \
     --node-ip 127.0.0.1 \
     --cidr 10.244.0.0/16
-  STARTED+=(kwok)
 
-  kubectl apply -f - >/dev/null <<EOF
+  kc apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node
 metadata:
@@ -302,24 +699,7 @@ metadata:
     type: kwok
 EOF
   wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
-    kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
-  wait_for "ServiceAccount default/default" "$K8S_STARTUP_TIMEOUT" \
-    kubectl -n default get serviceaccount default
-  check_alive "${STARTED[@]}"
-
-  if [[ -n $owner_pid ]]; then
-    # Outlives this script; stops the control plane once the owner is gone.
-    (
-      trap - EXIT
-      while kill -0 "$owner_pid" 2>/dev/null && [[ -d $DIR/pids ]]; do sleep 2; done
-      [[ -d $DIR/pids ]] && stop_dir "$DIR"
-    ) </dev/null >/dev/null 2>&1 &
-    echo $! >"$DIR/pids/watchdog"
-  fi
-
-  trap - EXIT INT TERM
-  echo "CONTROLPLANE_DIR=$DIR"
-  echo "KUBECONFIG=$DIR/kubeconfig"
+    kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
 }
 
 case ${1:-} in
@@ -328,5 +708,5 @@ case ${1:-} in
     [[ -n ${2:-} ]] || die "usage: $0 stop DIR"
     stop_dir "$2"
     ;;
-  *) echo "usage: $0 start [--owner-pid PID] | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--suite kwok|cluster] [--owner-pid PID] | stop DIR" >&2; exit 2 ;;
 esac

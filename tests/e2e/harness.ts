@@ -36,19 +36,22 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     return result;
 }
 
+/** Which groups of the toolchain a suite needs: kwok's fake node, or the real single-node cluster. */
+export type Suite = "kwok" | "cluster";
+
 /**
- * The toolchain's bin dir, or why there is none (toolchain.sh's own words). A bin dir given in
- * NGINX_SERVICE_E2E_BIN, which controlplane.sh reads too, is used as it is: one built by another
+ * The toolchain's bin dir for a suite, or why there is none (toolchain.sh's own words). A bin dir given
+ * in NGINX_SERVICE_E2E_BIN, which controlplane.sh reads too, is used as it is: one built by another
  * checkout whose tools modules hash differently, for instance.
  */
-export function findToolchain(): { bin?: string; reason?: string } {
+export function findToolchain(suite: Suite = "kwok"): { bin?: string; reason?: string } {
     const given = process.env.NGINX_SERVICE_E2E_BIN;
     if (given) {
         return fs.existsSync(path.join(given, "pulumi")) ? { bin: given } : { reason: `NGINX_SERVICE_E2E_BIN=${given} holds no pulumi` };
     }
-    const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check"]);
+    const result = run("bash", [path.join(E2E_SRC, "toolchain.sh"), "--check", suite]);
     if (result.status !== 0) {
-        return { reason: `the e2e toolchain is not built (run: bash tests/e2e/toolchain.sh)\n${result.stderr}` };
+        return { reason: `the e2e toolchain is not built for the ${suite} suite (run: bash tests/e2e/toolchain.sh --suite ${suite})\n${result.stderr}` };
     }
     const bin = result.stdout.trim().split("\n").pop()?.trim();
     if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
@@ -57,9 +60,9 @@ export function findToolchain(): { bin?: string; reason?: string } {
     return { bin };
 }
 
-/** The toolchain's bin dir; throws when it is not built. */
-export function toolchainBin(): string {
-    const { bin, reason } = findToolchain();
+/** The toolchain's bin dir for a suite; throws when its groups are not built. */
+export function toolchainBin(suite: Suite = "kwok"): string {
+    const { bin, reason } = findToolchain(suite);
     if (bin === undefined) {
         throw new Error(reason);
     }
@@ -99,9 +102,16 @@ export function startControlPlane(bin: string): ControlPlane {
     };
 }
 
+// kubectl of the cluster's own release, built with it (a kubectl on PATH may be any version).
+let kubectlPath: string | undefined;
+function kubectlBin(): string {
+    kubectlPath ??= path.join(toolchainBin(), "kubectl");
+    return kubectlPath;
+}
+
 /** kubectl against the local control plane; throws with kubectl's stderr on failure. */
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input });
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, ...args], { input });
     if (result.status !== 0) {
         throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
     }
@@ -110,7 +120,7 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): str
 
 /** kubectl's exit status and output, for commands expected to fail. */
 export function kubectlResult(kubeconfig: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, ...args]);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -120,7 +130,7 @@ export function kubectlJson(kubeconfig: string, args: string[]): any {
 
 /** Whether `kubectl get` finds the object. */
 export function exists(kubeconfig: string, args: string[]): boolean {
-    const result = run("kubectl", ["--kubeconfig", kubeconfig, "get", ...args, "--ignore-not-found", "-o", "name"]);
+    const result = run(kubectlBin(), ["--kubeconfig", kubeconfig, "get", ...args, "--ignore-not-found", "-o", "name"]);
     if (result.status !== 0) {
         throw new Error(`kubectl get ${args.join(" ")} failed: ${result.stderr}`);
     }
@@ -176,11 +186,14 @@ export function pulumiEnvVars(dir: string, bin: string, kubeconfig: string): { b
     return { backendDir, envVars };
 }
 
-/** A hermetic Pulumi home and file backend for the Automation API (see {@link pulumiEnvVars}). */
-export async function pulumiEnv(bin: string, kubeconfig: string): Promise<PulumiEnv> {
+/**
+ * A hermetic Pulumi home and file backend for the Automation API (see {@link pulumiEnvVars}).
+ * `pulumiRoot` is where the Automation API finds bin/pulumi (default: the toolchain's).
+ */
+export async function pulumiEnv(bin: string, kubeconfig: string, pulumiRoot = path.dirname(bin)): Promise<PulumiEnv> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
     const { backendDir, envVars } = pulumiEnvVars(root, bin, kubeconfig);
-    const command = await PulumiCommand.get({ root: path.dirname(bin) });
+    const command = await PulumiCommand.get({ root: pulumiRoot });
     return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 

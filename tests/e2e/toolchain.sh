@@ -4,17 +4,26 @@
 #   pulumi-resource-kubernetes                       (tools/kubernetes-provider)
 #   pulumi-resource-tls, pulumi-resource-random      (tools/tf-providers)
 #   kube-apiserver, kube-controller-manager,
-#   kube-scheduler                                   (tools/controlplane)
+#   kube-scheduler, kubectl                          (tools/controlplane)
 #   etcd                                             (tools/etcd)
 #   kwok (+ its node and pod Stage files)            (tools/kwok)
+#   kubelet, kube-proxy                              (node: tools/controlplane)
+#   coredns                                          (tools/coredns)
+#   nginx-service-cloud-controller                   (tools/cloud-controller)
+#   the node's images: pause, nginx, client, coredns (images: tests/e2e/images)
 # into a cache outside the repository:
 #   ${NGINX_SERVICE_E2E_CACHE:-$HOME/.cache/nginx-service-e2e}/<versions-key>/bin
 #
 #   tests/e2e/toolchain.sh             build what is missing (idempotent), print each build's time
 #   tests/e2e/toolchain.sh GROUP...    build only these groups (pulumi kubernetes-provider
 #                                      tf-providers controlplane etcd kwok)
-#   tests/e2e/toolchain.sh --check     build nothing; exit 0 and print the bin dir if all is built,
-#                                      exit 1 otherwise
+#   tests/e2e/toolchain.sh --check [SUITE]
+#                                      build nothing; exit 0 and print the bin dir if every group
+#                                      SUITE needs is built (default: all), exit 1 and name the
+#                                      missing groups otherwise. Suites: kwok (the API-server suite
+#                                      on kwok's fake node), cluster (the real single-node cluster)
+#   tests/e2e/toolchain.sh --suite SUITE
+#                                      build the groups SUITE needs
 #   tests/e2e/toolchain.sh --list      print groups, versions and cache state
 #
 # Each group is cached under groups/<group>-<hash of its tools module, its
@@ -41,17 +50,41 @@ RANDOM_VERSION=0.0.0-e2e.tfbridge.3.120.0.random.f8d869dc98d9
 K8S_VERSION=1.34.4
 ETCD_VERSION=3.6.16
 KWOK_VERSION=0.8.0
+COREDNS_VERSION=1.12.1
 
-GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok)
+GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller images)
+
+# What each suite runs. A suite runs when its groups are built, whatever the others' state.
+suite_groups() {
+  case $1 in
+    kwok) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok ;;
+    cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller images ;;
+    all) echo "${GROUPS_ALL[@]}" ;;
+    *) echo "toolchain: unknown suite $1 (kwok, cluster, all)" >&2; return 1 ;;
+  esac
+}
+
+# The tools module (under tools/) or source folder a group is built from.
+group_src() {
+  case $1 in
+    node) echo "$TOOLS/controlplane" ;;
+    images) echo "$HERE/images" ;;
+    *) echo "$TOOLS/$1" ;;
+  esac
+}
 
 group_bins() {
   case $1 in
     pulumi) echo pulumi pulumi-language-nodejs ;;
     kubernetes-provider) echo pulumi-resource-kubernetes ;;
     tf-providers) echo pulumi-resource-tls pulumi-resource-random ;;
-    controlplane) echo kube-apiserver kube-controller-manager kube-scheduler ;;
+    controlplane) echo kube-apiserver kube-controller-manager kube-scheduler kubectl ;;
     etcd) echo etcd ;;
     kwok) echo kwok ;;
+    node) echo kubelet kube-proxy ;;
+    coredns) echo coredns ;;
+    cloud-controller) echo nginx-service-cloud-controller ;;
+    images) echo images.env ;;
     *) echo "unknown group $1" >&2; return 1 ;;
   esac
 }
@@ -64,6 +97,10 @@ group_recipe() {
     controlplane) echo "kubernetes=$K8S_VERSION" ;;
     etcd) echo "etcd=$ETCD_VERSION" ;;
     kwok) echo "kwok=$KWOK_VERSION stages=node-fast,node-heartbeat-with-lease,pod-fast" ;;
+    node) echo "kubernetes=$K8S_VERSION" ;;
+    coredns) echo "coredns=$COREDNS_VERSION" ;;
+    cloud-controller) echo "cloud-provider=$K8S_VERSION" ;;
+    images) echo "debian=$(debian_versions)" ;;
   esac
 }
 
@@ -73,8 +110,8 @@ group_hash() {
   local g=$1
   {
     echo "recipe-v1 $(group_recipe "$g") $GO_VERSION"
-    (cd "$TOOLS/$g" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
-      ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum)
+    (cd "$(group_src "$g")" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \
+      -o -name '*.sh' -o -name '*.c' -o -name '*.conf' \) ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-12
 }
 
@@ -87,11 +124,34 @@ versions_key() {
 
 key_dir() { echo "$CACHE_ROOT/e2e-$(versions_key)"; }
 
+# What a built group holds, relative to its dir.
+group_outputs() {
+  local b
+  case $1 in
+    images) echo share/images/images.env ;;
+    *) for b in $(group_bins "$1"); do echo "bin/$b"; done ;;
+  esac
+}
+
 group_complete() {
-  local d b
+  local d f
   d=$(group_dir "$1")
   [[ -f $d/complete ]] || return 1
-  for b in $(group_bins "$1"); do [[ -x $d/bin/$b ]] || return 1; done
+  for f in $(group_outputs "$1"); do [[ -s $d/$f ]] || return 1; done
+}
+
+# Expected cold build time in seconds on this 2-core machine (measured; shown before each build).
+group_expected_secs() {
+  case $1 in
+    pulumi) echo 430 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
+    etcd) echo 75 ;; kwok) echo 145 ;; node) echo 240 ;; coredns) echo 180 ;; cloud-controller) echo 120 ;;
+    images) echo 30 ;;
+  esac
+}
+
+# Versions of the Debian packages the node's images are made of: a new package version rebuilds them.
+debian_versions() {
+  dpkg-query -W -f '${Package}=${Version},' nginx curl openssl libc6 2>/dev/null || echo none
 }
 
 export GOTOOLCHAIN=local CGO_ENABLED=0
@@ -111,6 +171,16 @@ module_dir() { # tools-module-dir module
   d=$(cd "$1" && go mod download -json "$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
   [[ -n $d && -d $d ]] || { echo "toolchain: cannot find $2 in the module cache" >&2; return 1; }
   echo "$d"
+}
+
+# Kubernetes binaries report the release they are built from only when told.
+k8s_ldflags() {
+  local ld="-s -w" v
+  for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*}"
+    ld+=" -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION") -X $v.gitTreeState=clean"
+  done
+  echo "$ld"
 }
 
 build_group() { # group outdir(bin parent)
@@ -170,17 +240,21 @@ build_group() { # group outdir(bin parent)
       done
       rm -rf "$src"
       ;;
-    controlplane)
-      local ld="-s -w"
-      local v
-      for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        ld+=" -X $v.gitVersion=v$K8S_VERSION -X $v.gitMajor=${K8S_VERSION%%.*}"
-        ld+=" -X $v.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION") -X $v.gitTreeState=clean"
-      done
+    controlplane|node)
       local b
-      for b in kube-apiserver kube-controller-manager kube-scheduler; do
-        (cd "$TOOLS/controlplane" && "${GOBUILD[@]}" -ldflags "$ld" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b")
+      for b in $(group_bins "$g"); do
+        (cd "$TOOLS/controlplane" && "${GOBUILD[@]}" -ldflags "$(k8s_ldflags)" -o "$out/bin/$b" "k8s.io/kubernetes/cmd/$b")
       done
+      ;;
+    coredns)
+      (cd "$TOOLS/coredns" && "${GOBUILD[@]}" -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v$COREDNS_VERSION" \
+        -o "$out/bin/coredns" .)
+      ;;
+    cloud-controller)
+      (cd "$TOOLS/cloud-controller" && "${GOBUILD[@]}" -ldflags "$(k8s_ldflags)" -o "$out/bin/nginx-service-cloud-controller" .)
+      ;;
+    images)
+      bash "$HERE/images/build.sh" "$out/share/images"
       ;;
     etcd)
       (cd "$TOOLS/etcd" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/etcd" go.etcd.io/etcd/server/v3)
@@ -208,33 +282,40 @@ assemble_key_dir() {
   rm -rf "$tmp"
   mkdir -p "$tmp/bin" "$tmp/share"
   for g in "${GROUPS_ALL[@]}"; do
+    [[ $g == images ]] && continue
     for b in $(group_bins "$g"); do ln -s "$(group_dir "$g")/bin/$b" "$tmp/bin/$b"; done
   done
+  # Links to groups not built yet dangle until they are: a suite checks its own groups.
   ln -s "$(group_dir kwok)/share/kwok-stages" "$tmp/share/kwok-stages"
+  ln -s "$(group_dir images)/share/images" "$tmp/share/images"
   {
     echo "pulumi $PULUMI_VERSION"
     echo "pulumi-language-nodejs $PULUMI_VERSION (own host, tools/pulumi/language-nodejs)"
     echo "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION"
     echo "pulumi-resource-tls $TLS_VERSION"
     echo "pulumi-resource-random $RANDOM_VERSION"
-    echo "kube-apiserver kube-controller-manager kube-scheduler v$K8S_VERSION"
+    echo "kube-apiserver kube-controller-manager kube-scheduler kubectl v$K8S_VERSION"
     echo "etcd v$ETCD_VERSION"
     echo "kwok v$KWOK_VERSION"
+    echo "kubelet kube-proxy v$K8S_VERSION"
+    echo "coredns v$COREDNS_VERSION (own main, tools/coredns)"
+    echo "nginx-service-cloud-controller (own, tools/cloud-controller, k8s.io/cloud-provider v$K8S_VERSION)"
+    echo "images from Debian packages: $(debian_versions)"
     echo "go $GO_VERSION"
   } >"$tmp/VERSIONS"
   rm -rf "$kd"
   mv "$tmp" "$kd"
 }
 
-check() {
-  local g missing=0
-  for g in "${GROUPS_ALL[@]}"; do
-    if ! group_complete "$g"; then
-      echo "toolchain: $g not built ($(group_dir "$g"))" >&2
-      missing=1
-    fi
+check() { # [suite]
+  local suite=${1:-all} g missing=()
+  for g in $(suite_groups "$suite"); do
+    group_complete "$g" || missing+=("$g")
   done
-  (( missing == 0 )) || return 1
+  if (( ${#missing[@]} )); then
+    echo "toolchain: the $suite suite needs groups not built yet: ${missing[*]} (build them with: bash tests/e2e/toolchain.sh --suite $suite)" >&2
+    return 1
+  fi
   [[ -f $(key_dir)/VERSIONS ]] || assemble_key_dir
   echo "$(key_dir)/bin"
 }
@@ -250,12 +331,15 @@ list() {
 
 main() {
   case ${1:-} in
-    --check) check; return ;;
+    --check) check "${2:-all}"; return ;;
     --list) list; return ;;
-    -h|--help) sed -n '2,26p' "$0"; return ;;
+    -h|--help) sed -n '2,34p' "$0"; return ;;
   esac
   command -v go >/dev/null || { echo "toolchain: go not found" >&2; exit 1; }
-  local groups=("$@") g d b t0 secs total=0
+  local groups=("$@") g d f t0 secs total=0
+  if [[ ${1:-} == --suite ]]; then
+    read -r -a groups <<<"$(suite_groups "${2:?--suite needs a suite name}")"
+  fi
   (( ${#groups[@]} )) || groups=("${GROUPS_ALL[@]}")
   for g in "${groups[@]}"; do group_bins "$g" >/dev/null; done
   mkdir -p "$CACHE_ROOT/groups"
@@ -265,7 +349,7 @@ main() {
       echo "toolchain: $g cached ($(group_bins "$g"); built in $(<"$d/complete")s)"
       continue
     fi
-    echo "toolchain: building $g ($(group_recipe "$g")) ..."
+    echo "toolchain: building $g ($(group_recipe "$g")), about $(( ($(group_expected_secs "$g") + 59) / 60 )) min cold ..."
     rm -rf "$d.tmp"
     mkdir -p "$d.tmp"
     t0=$(date +%s)
@@ -276,8 +360,8 @@ main() {
       echo "toolchain: building $g FAILED after $(( $(date +%s) - t0 ))s" >&2
       exit 1
     fi
-    for b in $(group_bins "$g"); do
-      [[ -x $d.tmp/bin/$b ]] || { echo "toolchain: $g: $b was not built" >&2; exit 1; }
+    for f in $(group_outputs "$g"); do
+      [[ -s $d.tmp/$f ]] || { echo "toolchain: $g: $f was not built" >&2; exit 1; }
     done
     secs=$(( $(date +%s) - t0 ))
     echo "$secs" >"$d.tmp/complete"

@@ -1,0 +1,158 @@
+// The real single-node cluster of `controlplane.sh start --suite cluster`, seen from a test: every
+// command that talks to it (kubectl, curl, pulumi) runs inside the cluster's network namespace, where
+// its addresses exist; the test process itself stays in the machine's namespace.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO, run } from "../harness";
+
+const CONTROLPLANE = path.join(REPO, "tests", "e2e", "controlplane.sh");
+
+export interface CommandResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function spawn(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CommandResult {
+    const result = run(command, args, options);
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** What `controlplane.sh start --suite cluster` printed: the namespace, addresses and image references. */
+export interface ClusterInfo {
+    NETNS: string;
+    NODE_NAME: string;
+    NODE_IP: string;
+    POD_CIDR: string;
+    SERVICE_CIDR: string;
+    DNS_IP: string;
+    LB_POOL: string;
+    CLUSTER_DOMAIN: string;
+    NGINX_IMAGE: string;
+    CLIENT_IMAGE: string;
+    [key: string]: string;
+}
+
+export class RealCluster {
+    private stopped = false;
+
+    private constructor(
+        readonly bin: string,
+        readonly dir: string,
+        readonly kubeconfig: string,
+        readonly info: ClusterInfo,
+        /** Seconds `controlplane.sh start` took. */
+        readonly startSeconds: number,
+    ) {}
+
+    /** Starts the cluster (stopped by a watchdog if this process dies first). */
+    static start(bin: string): RealCluster {
+        const t0 = Date.now();
+        const env = { ...process.env, NGINX_SERVICE_E2E_BIN: bin };
+        const result = spawn("bash", [CONTROLPLANE, "start", "--suite", "cluster", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
+        if (result.status !== 0) {
+            throw new Error(`the cluster did not start (exit ${result.status}):\n${result.stderr}`);
+        }
+        const values: { [key: string]: string } = {};
+        for (const line of result.stdout.split("\n")) {
+            const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+            if (m) {
+                values[m[1]] = m[2];
+            }
+        }
+        for (const key of ["CONTROLPLANE_DIR", "KUBECONFIG", "NETNS", "NODE_IP", "NGINX_IMAGE", "CLIENT_IMAGE"]) {
+            if (!values[key]) {
+                throw new Error(`controlplane.sh start printed no ${key}=:\n${result.stdout}\n${result.stderr}`);
+            }
+        }
+        return new RealCluster(bin, values.CONTROLPLANE_DIR, values.KUBECONFIG, values as ClusterInfo, (Date.now() - t0) / 1000);
+    }
+
+    stop(): void {
+        if (this.stopped) {
+            return;
+        }
+        this.stopped = true;
+        const result = spawn("bash", [CONTROLPLANE, "stop", this.dir], { timeoutMs: 180_000 });
+        if (result.status !== 0) {
+            throw new Error(`controlplane.sh stop failed: ${result.stderr}`);
+        }
+    }
+
+    /** The prefix that runs a command inside the cluster's network namespace. */
+    get nsenter(): string[] {
+        return ["nsenter", `--net=/run/netns/${this.info.NETNS}`];
+    }
+
+    /** Runs a command inside the cluster's network namespace; never throws on a non-zero exit. */
+    exec(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): CommandResult {
+        const [nsenter, ...prefix] = this.nsenter;
+        return spawn(nsenter, [...prefix, command, ...args], options);
+    }
+
+    /** kubectl of the cluster's version; throws with kubectl's stderr on failure. */
+    kubectl(args: string[], input?: string): string {
+        const result = this.kubectlResult(args, input);
+        if (result.status !== 0) {
+            throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}`);
+        }
+        return result.stdout;
+    }
+
+    kubectlResult(args: string[], input?: string): CommandResult {
+        return this.exec(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { input });
+    }
+
+    /** containerd's own client on the node's containerd, in the namespace the CRI uses. */
+    ctr(args: string[]): CommandResult {
+        return this.exec("ctr", ["--address", path.join(this.dir, "containerd", "containerd.sock"), "-n", "k8s.io", ...args]);
+    }
+
+    kubectlJson(args: string[]): any {
+        return JSON.parse(this.kubectl([...args, "-o", "json"]));
+    }
+
+    /**
+     * A directory whose bin/pulumi runs the toolchain's CLI inside the cluster's namespace, for
+     * `PulumiCommand.get({ root })`: the engine, language host and providers all start there.
+     */
+    pulumiRoot(): string {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-ns-"));
+        fs.mkdirSync(path.join(root, "bin"));
+        const script = `#!/bin/sh\nexec ${this.nsenter.join(" ")} ${path.join(this.bin, "pulumi")} "$@"\n`;
+        fs.writeFileSync(path.join(root, "bin", "pulumi"), script, { mode: 0o755 });
+        return root;
+    }
+}
+
+/**
+ * The machine's own network configuration: addresses, routes and firewall rules of the root network
+ * namespace (counters stripped), to compare before the cluster starts and after it stops.
+ */
+export function rootNetworkState(): string {
+    const parts: string[] = [];
+    const add = (label: string, command: string, args: string[]) => {
+        const r = spawn(command, args);
+        parts.push(`## ${label} (exit ${r.status})\n${r.stdout}`);
+    };
+    const addrs = spawn("ip", ["-o", "addr", "show"]);
+    // Lifetimes of autoconfigured addresses count down; the addresses themselves are what matters.
+    parts.push(`## ip addr (exit ${addrs.status})\n${addrs.stdout.replace(/(valid|preferred)_lft \S+/g, "")}`);
+    add("ip link", "ip", ["-o", "link", "show"]);
+    add("ip route", "ip", ["route", "show", "table", "all"]);
+    add("ip -6 route", "ip", ["-6", "route", "show", "table", "all"]);
+    add("ip netns", "ip", ["netns", "list"]);
+    add("nft", "nft", ["list", "ruleset"]);
+    const iptables = spawn("iptables-save", []);
+    parts.push(`## iptables-save (exit ${iptables.status})\n${stripCounters(iptables.stdout)}`);
+    return parts.join("\n");
+}
+
+function stripCounters(save: string): string {
+    return save
+        .split("\n")
+        .filter((l) => !l.startsWith("#"))
+        .map((l) => l.replace(/\[\d+:\d+\]/g, "[0:0]"))
+        .join("\n");
+}
