@@ -38,3 +38,16 @@ export const DOCUMENT_ROOT = "/usr/share/nginx/html";
 /** Where nginx finds the certificate and key: the Secret's keys under its mount. */
 export const TLS_CERTIFICATE_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.certificate}`;
 export const TLS_PRIVATE_KEY_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.privateKey}`;
+
+/**
+ * How a pod stops without dropping a request. On deletion the kubelet first runs the preStop hook,
+ * a plain wait: meanwhile the pod is removed from the Service's EndpointSlices and every proxy on the
+ * way (kube-proxy's rules, a cloud load balancer's target list) stops sending it new connections,
+ * which takes about a second here and a few seconds on cloud load balancers. Only then does the
+ * kubelet send the image's stop signal; nginx's images declare SIGQUIT, nginx's graceful stop, which
+ * finishes the requests in flight. The grace period bounds the whole: the wait plus time for the
+ * slowest request, after which the kubelet kills the container.
+ * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
+ * @see https://nginx.org/en/docs/control.html
+ */
+export const TERMINATION = { preStopSleepSeconds: 5, gracePeriodSeconds: 30 } as const;

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_VOLUME, CONTAINER_NAME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TLS_VOLUME, TMP_VOLUME } from "./pod";
+import { CONFIG_VOLUME, CONTAINER_NAME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
 import { Settings } from "./settings";
 
 /**
@@ -28,6 +28,7 @@ export function podSpec(
     });
     return {
         enableServiceLinks: settings.enableServiceLinks,
+        terminationGracePeriodSeconds: TERMINATION.gracePeriodSeconds,
         // nginx never talks to the API server: no token in the pod.
         automountServiceAccountToken: false,
         securityContext: {
@@ -46,6 +47,8 @@ export function podSpec(
                     { ...HTTP_PORT, protocol: "TCP" },
                     ...(tlsEnabled ? [{ ...HTTPS_PORT, protocol: "TCP" }] : []),
                 ],
+                // A sleep action needs no shell or sleep binary in the image.
+                lifecycle: { preStop: { sleep: { seconds: TERMINATION.preStopSleepSeconds } } },
                 readinessProbe: probe(0, 5),
                 livenessProbe: probe(5, 10),
                 resources: {

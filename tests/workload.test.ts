@@ -101,6 +101,17 @@ describe("the Deployment", () => {
         );
     });
 
+    test("stopping: a preStop wait, then the image's stop signal, within a grace period that covers both", async () => {
+        const d = await deploymentOf("stopping");
+        const pod = d.inputs.spec.template.spec;
+        const container = pod.containers[0];
+        // A sleep action, not an exec: the unprivileged image has a shell, a minimal one may not.
+        assert.deepEqual(Object.keys(container.lifecycle.preStop), ["sleep"]);
+        const wait = container.lifecycle.preStop.sleep.seconds;
+        assert.ok(wait >= 3, `the wait (${wait} s) outlasts the endpoints' update`);
+        assert.ok(pod.terminationGracePeriodSeconds >= wait + 20, `grace ${pod.terminationGracePeriodSeconds} s leaves nginx 20 s after the wait`);
+    });
+
     test("image, replicas, resources and service links as given", async () => {
         const d = await deploymentOf("given", {
             image: "registry.example/nginx:1.27",
