@@ -8,6 +8,7 @@
 //   pulumi config set rotation 2027-01          # new key and certificate, pods roll onto them
 //   pulumi config set image registry.example/nginx-unprivileged:1.28.0   # default: the component's
 //   pulumi config set enableServiceLinks false  # no MY_NGINX_SERVICE_* variables in the pods
+//   pulumi config set redirectHttpToHttps true  # plain HTTP answers 308 to HTTPS
 import * as pulumi from "@pulumi/pulumi";
 import { NginxService, ServiceType } from "../sdk";
 
@@ -24,6 +25,7 @@ const nginx = new NginxService("my-nginx", {
     replicas: config.getNumber("replicas") ?? 1,
     tls: { rotationTrigger: config.get("rotation") },
     enableServiceLinks: config.getBoolean("enableServiceLinks"),
+    redirectHttpToHttps: config.getBoolean("redirectHttpToHttps"),
     loadBalancer: isLoadBalancer ? { awaitAddress: config.getBoolean("awaitAddress") ?? true } : undefined,
 });
 

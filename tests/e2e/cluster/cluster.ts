@@ -1,6 +1,7 @@
 // The real single-node cluster of `controlplane.sh start --suite cluster`, seen from a test: every
 // command that talks to it (kubectl, curl, pulumi) runs inside the cluster's network namespace, where
 // its addresses exist; the test process itself stays in the machine's namespace.
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -111,6 +112,102 @@ export class RealCluster {
 
     kubectlJson(args: string[]): any {
         return JSON.parse(this.kubectl([...args, "-o", "json"]));
+    }
+
+    /** A namespace whose pods must pass Pod Security restricted, with a control showing it enforces it. */
+    restrictedNamespace(name: string): void {
+        this.kubectl(["create", "namespace", name]);
+        this.kubectl(["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/enforce-version=latest"]);
+        const plain = this.kubectlResult(["-n", name, "run", "psa-control", `--image=${this.info.CLIENT_IMAGE}`, "--restart=Never", "--dry-run=server"]);
+        assert.notEqual(plain.status, 0, "a pod without a security context must be rejected");
+        assert.match(plain.stderr, /violates PodSecurity "restricted/);
+    }
+
+    /** A client pod (curl, openssl, DNS lookups) that passes the restricted profile; waits until Ready. */
+    startClient(namespace: string, name = "client"): void {
+        const manifest = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name, namespace },
+            spec: {
+                automountServiceAccountToken: false,
+                terminationGracePeriodSeconds: 1,
+                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [
+                    {
+                        name: "client",
+                        image: this.info.CLIENT_IMAGE,
+                        // Bounded: the pod ends by itself should a test leave it behind.
+                        command: ["sleep", "1800"],
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                    },
+                ],
+                volumes: [{ name: "tmp", emptyDir: {} }],
+            },
+        };
+        this.kubectl(["apply", "-f", "-"], JSON.stringify(manifest));
+        this.kubectl(["-n", namespace, "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=90s"]);
+    }
+
+    /** Runs a command in the client pod; never throws on a non-zero exit. */
+    inClient(namespace: string, args: string[], input?: string, pod = "client"): CommandResult {
+        return this.kubectlResult(["-n", namespace, "exec", ...(input === undefined ? [] : ["-i"]), pod, "--", ...args], input);
+    }
+
+    /** Writes a file in a pod (e.g. the certificatePem output as a CA for curl). */
+    writeInPod(namespace: string, file: string, content: string, pod = "client"): void {
+        const r = this.inClient(namespace, ["sh", "-c", `cat > ${file}`], content, pod);
+        assert.equal(r.status, 0, r.stderr);
+    }
+
+    /** `curl` in the client pod: HTTP status (or "000") and curl's exit code. */
+    curlInClient(namespace: string, url: string, extra: string[] = []): { code: string; exit: number | null; stderr: string } {
+        const r = this.inClient(namespace, ["curl", "-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", ...extra, url]);
+        return { code: r.stdout.trim(), exit: r.status, stderr: r.stderr };
+    }
+
+    /** `curl` from the node (the cluster's network namespace). */
+    curlFromNode(url: string, extra: string[] = []): { code: string; exit: number | null; body: string; stderr: string } {
+        const marker = "\n--http-code:";
+        const r = this.exec("curl", ["-sS", "--max-time", "5", "-w", `${marker}%{http_code}`, ...extra, url]);
+        const at = r.stdout.lastIndexOf(marker);
+        return {
+            body: at >= 0 ? r.stdout.slice(0, at) : r.stdout,
+            code: at >= 0 ? r.stdout.slice(at + marker.length).trim() : "",
+            exit: r.status,
+            stderr: r.stderr,
+        };
+    }
+
+    /** The pods of an instance that are not terminating. */
+    podsOf(namespace: string, instance: string): any[] {
+        return this
+            .kubectlJson(["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${instance}`])
+            .items.filter((p: any) => p.metadata.deletionTimestamp === undefined);
+    }
+
+    /** containerd's id of a pod's first container. */
+    containerId(pod: any): string {
+        return String(pod.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, "");
+    }
+
+    /** The host pid of a pod's first container, from containerd (the node's view of the process). */
+    containerPid(pod: any): number {
+        const r = this.ctr(["tasks", "ls"]);
+        const line = r.stdout.split("\n").find((l) => l.startsWith(this.containerId(pod)));
+        assert.ok(line, `containerd runs no task ${this.containerId(pod)}:\n${r.stdout}${r.stderr}`);
+        return Number(line.trim().split(/\s+/)[1]);
+    }
+
+    /**
+     * The environment containerd started a pod's first container with (its OCI spec). nginx rewrites
+     * its own environment block for its process title, so /proc/PID/environ cannot tell.
+     */
+    containerEnv(pod: any): string[] {
+        const r = this.ctr(["containers", "info", this.containerId(pod)]);
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout).Spec.process.env;
     }
 
     /**

@@ -41,101 +41,6 @@ after(() => {
     }
 });
 
-/** A namespace whose pods must pass Pod Security restricted, with a control showing it enforces it. */
-function restrictedNamespace(name: string): void {
-    cluster.kubectl(["create", "namespace", name]);
-    cluster.kubectl(["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/enforce-version=latest"]);
-    const plain = cluster.kubectlResult(["-n", name, "run", "psa-control", `--image=${cluster.info.CLIENT_IMAGE}`, "--restart=Never", "--dry-run=server"]);
-    assert.notEqual(plain.status, 0, "a pod without a security context must be rejected");
-    assert.match(plain.stderr, /violates PodSecurity "restricted/);
-}
-
-/** A client pod (curl, openssl, DNS lookups) that passes the restricted profile; waits until Ready. */
-function startClient(namespace: string, name = "client"): void {
-    const manifest = {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name, namespace },
-        spec: {
-            automountServiceAccountToken: false,
-            terminationGracePeriodSeconds: 1,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-                {
-                    name: "client",
-                    image: cluster.info.CLIENT_IMAGE,
-                    // Bounded: the pod ends by itself should a test leave it behind.
-                    command: ["sleep", "1800"],
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                },
-            ],
-            volumes: [{ name: "tmp", emptyDir: {} }],
-        },
-    };
-    cluster.kubectl(["apply", "-f", "-"], JSON.stringify(manifest));
-    cluster.kubectl(["-n", namespace, "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=90s"]);
-}
-
-/** Runs a command in the client pod; never throws on a non-zero exit. */
-function inClient(namespace: string, args: string[], input?: string, pod = "client") {
-    return cluster.kubectlResult(["-n", namespace, "exec", ...(input === undefined ? [] : ["-i"]), pod, "--", ...args], input);
-}
-
-/** `curl` in the client pod: HTTP status (or "000") and curl's exit code. */
-function curlInClient(namespace: string, url: string, extra: string[] = []): { code: string; exit: number | null; stderr: string } {
-    const r = inClient(namespace, ["curl", "-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", ...extra, url]);
-    return { code: r.stdout.trim(), exit: r.status, stderr: r.stderr };
-}
-
-/** `curl` from the node (the cluster's network namespace). */
-function curlFromNode(url: string, extra: string[] = []): { code: string; exit: number | null; body: string; stderr: string } {
-    const marker = "\n--http-code:";
-    const r = cluster.exec("curl", ["-sS", "--max-time", "5", "-w", `${marker}%{http_code}`, ...extra, url]);
-    const at = r.stdout.lastIndexOf(marker);
-    return {
-        body: at >= 0 ? r.stdout.slice(0, at) : r.stdout,
-        code: at >= 0 ? r.stdout.slice(at + marker.length).trim() : "",
-        exit: r.status,
-        stderr: r.stderr,
-    };
-}
-
-/** The pods of an instance that are not terminating. */
-function podsOf(namespace: string, instance: string): any[] {
-    return cluster
-        .kubectlJson(["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${instance}`])
-        .items.filter((p: any) => p.metadata.deletionTimestamp === undefined);
-}
-
-/** containerd's id of a pod's first container. */
-function containerId(pod: any): string {
-    return String(pod.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, "");
-}
-
-/** The host pid of a pod's first container, from containerd (the node's view of the process). */
-function containerPid(pod: any): number {
-    const r = cluster.ctr(["tasks", "ls"]);
-    const line = r.stdout.split("\n").find((l) => l.startsWith(containerId(pod)));
-    assert.ok(line, `containerd runs no task ${containerId(pod)}:\n${r.stdout}${r.stderr}`);
-    return Number(line.trim().split(/\s+/)[1]);
-}
-
-/**
- * The environment containerd started a pod's first container with (its OCI spec). nginx rewrites
- * its own environment block for its process title, so /proc/PID/environ cannot tell.
- */
-function containerEnv(pod: any): string[] {
-    const r = cluster.ctr(["containers", "info", containerId(pod)]);
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout).Spec.process.env;
-}
-
-/** Writes the certificatePem output into the client pod as /tmp/<file>. */
-function giveClientCa(namespace: string, pem: string, file = "ca.pem"): void {
-    const r = inClient(namespace, ["sh", "-c", `cat > /tmp/${file}`], pem);
-    assert.equal(r.status, 0, r.stderr);
-}
 
 interface Program {
     dir: string;
@@ -163,7 +68,7 @@ for (const program of programs) {
         let outputs: Record<string, any> = {};
 
         before(async () => {
-            restrictedNamespace(namespace);
+            cluster.restrictedNamespace(namespace);
             stack = await stackFor(env, path.join(REPO, program.dir), `cluster-${process.pid}`, {
                 namespace,
                 image: cluster.info.NGINX_IMAGE,
@@ -180,7 +85,7 @@ for (const program of programs) {
             const result = await stack.up();
             assert.equal(result.summary.result, "succeeded");
             outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
-            const pods = podsOf(namespace, svc);
+            const pods = cluster.podsOf(namespace, svc);
             assert.equal(pods.length, program.replicas);
             for (const pod of pods) {
                 assert.equal(pod.status.phase, "Running");
@@ -190,8 +95,8 @@ for (const program of programs) {
         });
 
         test("nginx really runs as uid 101 on a read-only root filesystem, with no capabilities", () => {
-            for (const pod of podsOf(namespace, svc)) {
-                const pid = containerPid(pod);
+            for (const pod of cluster.podsOf(namespace, svc)) {
+                const pid = cluster.containerPid(pod);
                 const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
                 assert.match(status, /^Uid:\s+101\s+101\s+101\s+101$/m, `nginx master of ${pod.metadata.name}`);
                 assert.match(status, /^CapEff:\s+0+$/m);
@@ -206,14 +111,14 @@ for (const program of programs) {
         });
 
         test("from the node, each pod IP answers with nginx's page (the tutorial's POD_IP step)", () => {
-            for (const pod of podsOf(namespace, svc)) {
-                const r = curlFromNode(`http://${pod.status.podIP}:8080/`);
+            for (const pod of cluster.podsOf(namespace, svc)) {
+                const r = cluster.curlFromNode(`http://${pod.status.podIP}:8080/`);
                 if (program.redirect) {
                     assert.equal(r.code, "308", `${pod.status.podIP}: ${r.stderr}`);
                     // The pod's HTTPS port, verified against the certificate for the Service's name.
                     const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
                     fs.writeFileSync(ca, outputs.certificatePem);
-                    const https = curlFromNode(`https://${svc}:8443/`, ["--cacert", ca, "--resolve", `${svc}:8443:${pod.status.podIP}`]);
+                    const https = cluster.curlFromNode(`https://${svc}:8443/`, ["--cacert", ca, "--resolve", `${svc}:8443:${pod.status.podIP}`]);
                     assert.equal(https.code, "200", https.stderr);
                     assert.match(https.body, /nginx/i);
                 } else {
@@ -224,7 +129,7 @@ for (const program of programs) {
         });
 
         test("the Service's endpoints are exactly the pod IPs, and the outputs are what the API server holds", async () => {
-            const podIPs = podsOf(namespace, svc)
+            const podIPs = cluster.podsOf(namespace, svc)
                 .map((p) => p.status.podIP)
                 .sort();
             const endpointIPs = () =>
@@ -242,34 +147,34 @@ for (const program of programs) {
         });
 
         test("from a client pod: DNS gives the cluster IP, HTTPS verifies for every Service name, a foreign name fails verification", () => {
-            startClient(namespace);
-            const lookup = inClient(namespace, ["getent", "hosts", svc]);
+            cluster.startClient(namespace);
+            const lookup = cluster.inClient(namespace, ["getent", "hosts", svc]);
             assert.equal(lookup.status, 0, lookup.stderr);
             assert.equal(lookup.stdout.trim().split(/\s+/)[0], outputs.clusterIP, lookup.stdout);
             // The cluster's DNS has no upstream: names outside cluster.local do not resolve.
-            const outside = inClient(namespace, ["getent", "hosts", "example.com"]);
+            const outside = cluster.inClient(namespace, ["getent", "hosts", "example.com"]);
             assert.notEqual(outside.status, 0, `example.com resolved: ${outside.stdout}`);
-            giveClientCa(namespace, outputs.certificatePem);
+            cluster.writeInPod(namespace, "/tmp/ca.pem", outputs.certificatePem);
             const port = program.ports.https === 443 ? "" : `:${program.ports.https}`;
             for (const name of [svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, fqdn]) {
-                const r = curlInClient(namespace, `https://${name}${port}/`, ["--cacert", "/tmp/ca.pem"]);
+                const r = cluster.curlInClient(namespace, `https://${name}${port}/`, ["--cacert", "/tmp/ca.pem"]);
                 assert.equal(r.code, "200", `https://${name}${port}: ${r.stderr}`);
             }
             // --resolve: the name resolves, so only the certificate can fail.
-            const foreign = curlInClient(namespace, `https://not-${svc}.example${port}/`, [
+            const foreign = cluster.curlInClient(namespace, `https://not-${svc}.example${port}/`, [
                 "--cacert",
                 "/tmp/ca.pem",
                 "--resolve",
                 `not-${svc}.example:${program.ports.https}:${outputs.clusterIP}`,
             ]);
             assert.equal(foreign.exit, CURL_CERT_FAILED, `curl exit ${foreign.exit}: ${foreign.stderr}`);
-            const plain = curlInClient(namespace, `http://${svc}:${program.ports.http}/`);
+            const plain = cluster.curlInClient(namespace, `http://${svc}:${program.ports.http}/`);
             assert.equal(plain.code, program.redirect ? "308" : "200", plain.stderr);
         });
 
         test("service links: a pod created after the Service sees MY_NGINX_SERVICE_HOST", () => {
             const prefix = svc.toUpperCase().replace(/-/g, "_");
-            const r = inClient(namespace, ["env"]);
+            const r = cluster.inClient(namespace, ["env"]);
             assert.equal(r.status, 0, r.stderr);
             const vars = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
             assert.equal(vars[`${prefix}_SERVICE_HOST`], outputs.clusterIP);
@@ -284,7 +189,7 @@ for (const program of programs) {
                 const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
                 fs.writeFileSync(ca, outputs.certificatePem);
                 const url = `https://${svc}:${outputs.nodePorts.https}/`;
-                const r = curlFromNode(url, ["--cacert", ca, "--resolve", `${svc}:${outputs.nodePorts.https}:${cluster.info.NODE_IP}`]);
+                const r = cluster.curlFromNode(url, ["--cacert", ca, "--resolve", `${svc}:${outputs.nodePorts.https}:${cluster.info.NODE_IP}`]);
                 assert.equal(r.code, "200", r.stderr);
             });
         }
@@ -301,9 +206,9 @@ for (const program of programs) {
                 assert.ok(ingress.ip.startsWith(net.split(".").slice(0, 3).join(".") + "."), `${ingress.ip} in ${cluster.info.LB_POOL}`);
                 const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
                 fs.writeFileSync(ca, outputs.certificatePem);
-                const r = curlFromNode(`https://${svc}/`, ["--cacert", ca, "--resolve", `${svc}:443:${ingress.ip}`]);
+                const r = cluster.curlFromNode(`https://${svc}/`, ["--cacert", ca, "--resolve", `${svc}:443:${ingress.ip}`]);
                 assert.equal(r.code, "200", r.stderr);
-                const http = curlFromNode(`http://${ingress.ip}/some/path`);
+                const http = cluster.curlFromNode(`http://${ingress.ip}/some/path`);
                 assert.equal(http.code, "308", http.stderr);
             });
         }
@@ -319,17 +224,17 @@ for (const program of programs) {
                 // With links on, a pod started after the Service carries its variables...
                 cluster.kubectl(["-n", namespace, "rollout", "restart", `deployment/${svc}`]);
                 cluster.kubectl(["-n", namespace, "rollout", "status", `deployment/${svc}`, "--timeout=120s"]);
-                const hostVars = (pod: any) => containerEnv(pod).filter((e) => /_SERVICE_HOST=/.test(e));
-                assert.ok(await eventually(() => podsOf(namespace, svc).length === program.replicas, 60_000));
-                for (const pod of podsOf(namespace, svc)) {
+                const hostVars = (pod: any) => cluster.containerEnv(pod).filter((e) => /_SERVICE_HOST=/.test(e));
+                assert.ok(await eventually(() => cluster.podsOf(namespace, svc).length === program.replicas, 60_000));
+                for (const pod of cluster.podsOf(namespace, svc)) {
                     assert.ok(hostVars(pod).includes(`MY_NGINX_SERVICE_HOST=${outputs.clusterIP}`), hostVars(pod).join(" "));
                 }
                 // ...and with links off, the rolled pods have only KUBERNETES_SERVICE_HOST.
                 await stack.setConfig("enableServiceLinks", { value: "false" });
                 const result = await stack.up();
                 assert.equal(result.summary.result, "succeeded");
-                assert.ok(await eventually(() => podsOf(namespace, svc).length === program.replicas, 60_000));
-                for (const pod of podsOf(namespace, svc)) {
+                assert.ok(await eventually(() => cluster.podsOf(namespace, svc).length === program.replicas, 60_000));
+                for (const pod of cluster.podsOf(namespace, svc)) {
                     assert.equal(pod.spec.enableServiceLinks, false);
                     assert.deepEqual(
                         hostVars(pod).map((e) => e.split("=")[0]),
@@ -356,7 +261,7 @@ for (const program of programs) {
                 // interface and nothing answers there any more.
                 const addrs = cluster.exec("ip", ["-o", "addr", "show", "dev", "lb0"]).stdout;
                 assert.ok(!addrs.includes(`${lbIP}/`), addrs);
-                const r = curlFromNode(`http://${lbIP}/`, ["--connect-timeout", "2"]);
+                const r = cluster.curlFromNode(`http://${lbIP}/`, ["--connect-timeout", "2"]);
                 assert.notEqual(r.exit, 0, "the released address does not answer");
                 assert.equal(r.code, "000");
             }
