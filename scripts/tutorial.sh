@@ -38,13 +38,16 @@ check() { # description command...: prints ok/FAILED; counts failures
 }
 
 up() {
+  if [[ ! -d $REPO/node_modules ]] || ! command -v containerd >/dev/null || [[ ! -x /usr/lib/cni/bridge ]]; then
+    say "== installing what the tutorial needs (scripts/install.sh: npm packages, Debian's containerd, runc, CNI plugins, iptables)"
+    bash "$REPO/scripts/install.sh"
+  fi
   if ! BIN=$(bash "$E2E/toolchain.sh" --check cluster 2>/dev/null | tail -n 1); then
     say "The toolchain (Pulumi CLI and providers, Kubernetes, containerd images) is built from Go modules"
     say "on first use. On a 2-core machine a cold build takes about 45 minutes; later runs reuse it."
     bash "$E2E/toolchain.sh" --suite cluster
     BIN=$(bash "$E2E/toolchain.sh" --check cluster | tail -n 1)
   fi
-  [[ -d $REPO/node_modules ]] || (cd "$REPO" && npm ci --no-audit --no-fund)
   if [[ -f $STATE ]]; then
     die "a tutorial cluster is already running ($STATE): npm run tutorial:down first"
   fi
