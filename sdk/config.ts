@@ -67,7 +67,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
  * The ConfigMap holding the server config. Auto-named like the TLS Secret: a config change creates a new
  * ConfigMap, the Deployment rolls onto it, and the old one goes last.
  */
-export function createConfig(settings: Settings, parent: pulumi.Resource): k8s.core.v1.ConfigMap {
+export function createConfig(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
     return new k8s.core.v1.ConfigMap(
         `${settings.name}-config`,
         {
@@ -80,6 +80,6 @@ export function createConfig(settings: Settings, parent: pulumi.Resource): k8s.c
                 }),
             },
         },
-        { parent },
+        opts,
     );
 }

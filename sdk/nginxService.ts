@@ -51,9 +51,11 @@ export class NginxService extends pulumi.ComponentResource {
         super("nginx-service:index:NginxService", name, args, opts);
 
         const tls = createTls(settings, this);
-        const config = createConfig(settings, this);
-        createWorkload(settings, config.metadata.name, tls?.secretName, this);
-        const service: k8s.core.v1.Service = createService(settings, this);
+        // An existing Secret is read and checked before anything else is created or changed.
+        const childOpts = { parent: this, dependsOn: tls?.dependsOn };
+        const config = createConfig(settings, childOpts);
+        createWorkload(settings, config.metadata.name, tls?.secretName, childOpts);
+        const service: k8s.core.v1.Service = createService(settings, childOpts);
 
         const ingress = loadBalancerIngress(service);
         this.serviceName = service.metadata.name;

@@ -57,7 +57,7 @@ export function servicePorts(settings: Settings): k8s.types.input.core.v1.Servic
  * dropped its cleanup finalizer.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
-export function createService(settings: Settings, parent: pulumi.Resource): k8s.core.v1.Service {
+export function createService(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.core.v1.Service {
     const lb = settings.loadBalancer;
     const isLb = settings.serviceType === ServiceType.LoadBalancer;
     return new k8s.core.v1.Service(
@@ -79,7 +79,7 @@ export function createService(settings: Settings, parent: pulumi.Resource): k8s.
             },
         },
         {
-            parent,
+            ...opts,
             // The name is fixed, so a replacement (say, of an immutable loadBalancerClass) must delete first.
             deleteBeforeReplace: true,
         },

@@ -19,6 +19,12 @@ export interface TlsResult {
     secretName: pulumi.Output<string>;
     /** The public certificate, the trust anchor clients pass to `curl --cacert`. */
     certificatePem: pulumi.Output<string>;
+    /**
+     * What the instance's other objects wait for: an existing Secret read from the cluster and found
+     * usable. A missing or unusable Secret then fails `pulumi up` before the ConfigMap, Deployment or
+     * Service is created or changed. Empty for a generated Secret, which the pods reference anyway.
+     */
+    dependsOn: pulumi.Output<pulumi.Resource[]>;
 }
 
 /** The names a client inside the cluster may use for the Service, shortest first. */
@@ -79,9 +85,11 @@ export function createTls(settings: Settings, parent: pulumi.Resource): TlsResul
     if (options.existingSecretName !== undefined) {
         const secretName = options.existingSecretName;
         const existing = k8s.core.v1.Secret.get(`${name}-tls`, pulumi.interpolate`${settings.namespaceForNames}/${secretName}`, { parent });
+        const certificatePem = certificateFromSecret(name, secretName, existing);
         return {
             secretName: pulumi.output(secretName),
-            certificatePem: certificateFromSecret(name, secretName, existing),
+            certificatePem,
+            dependsOn: certificatePem.apply(() => [existing]),
         };
     }
 
@@ -126,5 +134,5 @@ export function createTls(settings: Settings, parent: pulumi.Resource): TlsResul
         },
         { parent, additionalSecretOutputs: ["data", "stringData"] },
     );
-    return { secretName: secret.metadata.name, certificatePem: certificate.certPem };
+    return { secretName: secret.metadata.name, certificatePem: certificate.certPem, dependsOn: pulumi.output([]) };
 }

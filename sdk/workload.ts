@@ -88,7 +88,7 @@ export function createWorkload(
     settings: Settings,
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
-    parent: pulumi.Resource,
+    opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
     return new k8s.apps.v1.Deployment(
         `${settings.name}-deployment`,
@@ -105,6 +105,6 @@ export function createWorkload(
             },
         },
         // The name is fixed, so a replacement (after a selector change) must delete before it creates.
-        { parent, deleteBeforeReplace: true },
+        { ...opts, deleteBeforeReplace: true },
     );
 }

@@ -191,6 +191,18 @@ describe("existing TLS Secret", () => {
         assert.equal(result.status, 3, result.stderr);
         assert.match(result.stderr, /tls\.existingSecretName "opaque" must name a kubernetes.io\/tls Secret with tls.crt and tls.key, found type "Opaque"/);
     });
+
+    test("an unusable existing Secret: nothing else of the instance is registered", () => {
+        const result = runOnMocks(`
+            mocks.configure({ existing: { "${T.secret}": { "default/opaque": { metadata: { name: "opaque" }, type: "Opaque", data: { password: "eA==" } } } } });
+            new NginxService("byo-bad", { tls: { existingSecretName: "opaque" } });
+            process.on("exit", () => console.log("REGISTERED " + JSON.stringify(mocks.resources.map((r) => r.type))));
+        `);
+        assert.equal(result.status, 3, result.stderr);
+        const registered = JSON.parse(/REGISTERED (.*)/.exec(result.stdout)![1]);
+        // The component and the read of the Secret, and nothing the read's failure should have stopped.
+        assert.deepEqual(registered.sort(), [T.secret, "nginx-service:index:NginxService"].sort());
+    });
 });
 
 describe("selectors", () => {
