@@ -30,6 +30,9 @@
 #       has exited (e.g. a test runner that crashed).
 #       On any failure it stops what it started, prints the logs' tails
 #       to stderr and exits non-zero.
+#   tests/e2e/controlplane.sh stop-process DIR NAME | start-process DIR NAME
+#       For fault drills: stop one process (e.g. cloud-controller,
+#       kube-apiserver), or start it again with its first command line.
 #   tests/e2e/controlplane.sh stop DIR
 #       Stops every process started for DIR (and for cluster: every container,
 #       mount, cgroup and the network namespace) and removes DIR (kept if
@@ -65,31 +68,17 @@ die() { log "error: $*"; exit 1; }
 PROCS=(watchdog cloud-controller coredns kube-proxy kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 stop_dir() {
-  local dir=$1 name pid i
+  local dir=$1 name
   [[ -d $dir/pids ]] || { log "nothing to stop in $dir"; return 0; }
   # One at a time, in reverse start order: the API server shuts down
   # promptly only while etcd is still there.
   for name in "${PROCS[@]}"; do
     # Containers outlive the kubelet and containerd (their shims are separate processes): kill them
     # while containerd can still clean up after them.
-    [[ $name == containerd && -f $dir/netns ]] && stop_containers "$dir"
-    [[ -f $dir/pids/$name ]] || continue
-    pid=$(<"$dir/pids/$name")
-    # Never signal ourselves (the watchdog runs this function too).
-    if [[ $pid != "$$" && $pid != "${BASHPID:-}" ]] && kill -TERM "$pid" 2>/dev/null; then
-      for i in $(seq 1 150); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        log "$name ($pid) did not exit within 15s of TERM, killing"
-        kill -KILL "$pid" 2>/dev/null || true
-        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      fi
-    fi
-    rm -f "$dir/pids/$name"
+    if [[ $name == containerd && -f $dir/netns ]]; then stop_containers "$dir"; fi
+    if [[ -f $dir/pids/$name ]]; then stop_process "$dir" "$name"; fi
   done
-  [[ -f $dir/netns ]] && remove_node_leftovers "$dir"
+  if [[ -f $dir/netns ]]; then remove_node_leftovers "$dir"; fi
   if [[ ${NGINX_SERVICE_E2E_KEEP:-} == 1 ]]; then
     log "kept $dir"
   else
@@ -224,9 +213,42 @@ EOF
 # never holds our caller's pipes. nsenter execs the command, so the pid is the process's own.
 launch() {
   local name=$1; shift
-  "${IN_NS[@]}" "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
+  mkdir -p "$DIR/cmds"
+  printf '%s\0' "${IN_NS[@]}" "$@" >"$DIR/cmds/$name"
+  "${IN_NS[@]}" "$@" </dev/null >>"$DIR/logs/$name.log" 2>&1 &
   echo $! >"$DIR/pids/$name"
   STARTED+=("$name")
+}
+
+# For the fault drills: stop one process of a running cluster (as `stop` does), or start it again with
+# the command line it was first started with.
+stop_process() { # dir name
+  local dir=$1 name=$2 pid i
+  [[ -f $dir/pids/$name ]] || die "$name is not running in $dir"
+  pid=$(<"$dir/pids/$name")
+  # Never signal ourselves (the watchdog runs this function too).
+  if [[ $pid != "$$" && $pid != "${BASHPID:-}" ]] && kill -TERM "$pid" 2>/dev/null; then
+    for i in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name ($pid) did not exit within 15s of TERM, killing"
+      kill -KILL "$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+  fi
+  rm -f "$dir/pids/$name"
+}
+
+start_process() { # dir name
+  local dir=$1 name=$2
+  [[ -f $dir/cmds/$name ]] || die "no command recorded for $name in $dir"
+  [[ ! -f $dir/pids/$name ]] || die "$name is already running in $dir"
+  local cmd=()
+  mapfile -d '' cmd <"$dir/cmds/$name"
+  "${cmd[@]}" </dev/null >>"$dir/logs/$name.log" 2>&1 &
+  echo $! >"$dir/pids/$name"
 }
 
 check_alive() {
@@ -708,5 +730,7 @@ case ${1:-} in
     [[ -n ${2:-} ]] || die "usage: $0 stop DIR"
     stop_dir "$2"
     ;;
-  *) echo "usage: $0 start [--suite kwok|cluster] [--owner-pid PID] | stop DIR" >&2; exit 2 ;;
+  stop-process) [[ -n ${3:-} ]] || die "usage: $0 stop-process DIR NAME"; stop_process "$2" "$3" ;;
+  start-process) [[ -n ${3:-} ]] || die "usage: $0 start-process DIR NAME"; start_process "$2" "$3" ;;
+  *) echo "usage: $0 start [--suite kwok|cluster] [--owner-pid PID] | stop DIR | stop-process DIR NAME | start-process DIR NAME" >&2; exit 2 ;;
 esac
