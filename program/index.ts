@@ -9,6 +9,7 @@
 //   pulumi config set image registry.example/nginx-unprivileged:1.28.0   # default: the component's
 //   pulumi config set enableServiceLinks false  # no MY_NGINX_SERVICE_* variables in the pods
 //   pulumi config set redirectHttpToHttps true  # plain HTTP answers 308 to HTTPS
+//   pulumi config set existingSecretName my-cert  # serve a kubernetes.io/tls Secret you manage
 import * as pulumi from "@pulumi/pulumi";
 import { NginxService, ServiceType } from "../sdk";
 
@@ -23,7 +24,7 @@ const nginx = new NginxService("my-nginx", {
     serviceType,
     httpPort: 8080,
     replicas: config.getNumber("replicas") ?? 1,
-    tls: { rotationTrigger: config.get("rotation") },
+    tls: { rotationTrigger: config.get("rotation"), existingSecretName: config.get("existingSecretName") },
     enableServiceLinks: config.getBoolean("enableServiceLinks"),
     redirectHttpToHttps: config.getBoolean("redirectHttpToHttps"),
     loadBalancer: isLoadBalancer ? { awaitAddress: config.getBoolean("awaitAddress") ?? true } : undefined,

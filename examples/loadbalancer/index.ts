@@ -12,6 +12,7 @@ const nginx = new NginxService("my-nginx-lb", {
     redirectHttpToHttps: true,
     loadBalancer: {
         awaitAddress: config.getBoolean("awaitAddress") ?? true,
+        timeoutSeconds: config.getNumber("timeoutSeconds"),
         sourceRanges: config.getObject<string[]>("sourceRanges"),
     },
 });

@@ -4,9 +4,10 @@
 import * as assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { eventually, pulumiEnv, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
+import { eventually, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
 import { RealCluster } from "./cluster";
 import { describeLoad, startLoad } from "./load";
 
@@ -191,5 +192,127 @@ describe("fault drills under live traffic", () => {
         assert.ok(dropped, "the endpoints dropped the crashed pod");
         assert.ok(back, "the container restarted and is Ready");
         assert.ok(result.sent > 50 && result.failed < result.sent, describeLoad("crash", result));
+    });
+});
+
+describe("failures that end clearly, nothing lost or orphaned", () => {
+    const controlplane = path.join(REPO, "tests", "e2e", "controlplane.sh");
+    const processCtl = (verb: "stop-process" | "start-process", name: string) => {
+        const r = run("bash", [controlplane, verb, cluster.dir, name]);
+        assert.equal(r.status, 0, r.stderr);
+    };
+    const objectsOf = (namespace: string, instance: string) =>
+        cluster
+            .kubectl(["-n", namespace, "get", "deployments,services,configmaps,secrets", "-l", `app.kubernetes.io/instance=${instance}`, "-o", "name"])
+            .split("\n")
+            .filter((l) => l !== "");
+    const newStack = async (dir: string, name: string, namespace: string, config: { [key: string]: string }) => {
+        cluster.restrictedNamespace(namespace);
+        return stackFor(env, path.join(REPO, dir), `${name}-${process.pid}`, { namespace, image: cluster.info.NGINX_IMAGE, ...config });
+    };
+    const upError = async (s: Stack): Promise<{ seconds: number; message: string }> => {
+        const t0 = Date.now();
+        try {
+            await s.up();
+        } catch (e) {
+            return { seconds: (Date.now() - t0) / 1000, message: String((e as Error).message) };
+        }
+        assert.fail("pulumi up succeeded but should have failed");
+    };
+
+    test("two instances in one namespace: each Service's live endpoints are only its own pods", async () => {
+        const a = await newStack(".", "twin-a", "twins", { replicas: "2" });
+        const b = await newStack("examples/loadbalancer", "twin-b", "twins", {});
+        try {
+            await a.up();
+            await b.up();
+            for (const svc of ["my-nginx", "my-nginx-lb"]) {
+                const own = cluster
+                    .podsOf("twins", svc)
+                    .map((p) => p.status.podIP)
+                    .sort();
+                assert.equal(own.length, 2);
+                const endpoints = cluster
+                    .kubectlJson(["-n", "twins", "get", "endpointslices", "-l", `kubernetes.io/service-name=${svc}`])
+                    .items.flatMap((s: any) => (s.endpoints ?? []).flatMap((e: any) => e.addresses))
+                    .sort();
+                assert.deepEqual(endpoints, own, `${svc}'s endpoints`);
+            }
+        } finally {
+            await a.destroy().catch(() => undefined);
+            await b.destroy().catch(() => undefined);
+        }
+    });
+
+    test("a missing or unusable existing Secret fails pulumi up naming it, and nothing else of the instance is created", async () => {
+        const s = await newStack(".", "byo", "byo", { existingSecretName: "no-such-cert" });
+        try {
+            const missing = await upError(s);
+            console.log(`existingSecretName missing: pulumi up failed after ${missing.seconds.toFixed(1)} s`);
+            assert.match(missing.message, /no-such-cert/);
+            assert.deepEqual(objectsOf("byo", SVC), []);
+            cluster.kubectl(["-n", "byo", "create", "secret", "generic", "opaque-cert", "--from-literal=password=x"]);
+            await s.setConfig("existingSecretName", { value: "opaque-cert" });
+            const opaque = await upError(s);
+            console.log(`existingSecretName of an Opaque Secret: pulumi up failed after ${opaque.seconds.toFixed(1)} s`);
+            assert.match(opaque.message, /tls\.existingSecretName "opaque-cert" must name a kubernetes.io\/tls Secret/);
+            assert.deepEqual(objectsOf("byo", SVC), []);
+        } finally {
+            await s.destroy().catch(() => undefined);
+        }
+    });
+
+    test("no load balancer comes: pulumi up fails after timeoutSeconds naming the Service; awaitAddress false succeeds at once; the controller back, up exports the address", async () => {
+        const s = await newStack("examples/loadbalancer", "nolb", "nolb", { timeoutSeconds: "20" });
+        processCtl("stop-process", "cloud-controller");
+        let controllerDown = true;
+        try {
+            const failed = await upError(s);
+            console.log(`no cloud controller: pulumi up failed after ${failed.seconds.toFixed(1)} s (timeoutSeconds 20): ${failed.message.split("\n").find((l) => /my-nginx-lb/.test(l))?.trim()}`);
+            assert.match(failed.message, /my-nginx-lb/);
+            assert.ok(failed.seconds >= 20, `waited the timeout (${failed.seconds} s)`);
+            await s.setConfig("awaitAddress", { value: "false" });
+            const t0 = Date.now();
+            const skipped = await s.up();
+            const skippedSeconds = (Date.now() - t0) / 1000;
+            assert.equal(skipped.summary.result, "succeeded");
+            assert.equal(skipped.outputs.loadBalancerIP?.value, undefined);
+            processCtl("start-process", "cloud-controller");
+            controllerDown = false;
+            await s.setConfig("awaitAddress", { value: "true" });
+            const t1 = Date.now();
+            const back = await s.up();
+            const backSeconds = (Date.now() - t1) / 1000;
+            const ip = back.outputs.loadBalancerIP?.value;
+            console.log(`awaitAddress false: up in ${skippedSeconds.toFixed(1)} s without an address; controller back: up in ${backSeconds.toFixed(1)} s, address ${ip}`);
+            assert.match(String(ip), /^198\.18\.200\./);
+        } finally {
+            if (controllerDown) {
+                processCtl("start-process", "cloud-controller");
+            }
+        }
+
+        // Destroy while the controller is down: the cleanup finalizer holds the Service, so destroy
+        // does not report success while the load balancer exists; it completes once the controller is
+        // back, and the address is released.
+        await s.removeConfig("timeoutSeconds");
+        const lbIP = (await s.up()).outputs.loadBalancerIP.value;
+        processCtl("stop-process", "cloud-controller");
+        const t0 = Date.now();
+        let finished = false;
+        const destroying = s.destroy().finally(() => (finished = true));
+        await new Promise((r) => setTimeout(r, 30_000));
+        const service = cluster.kubectlJson(["-n", "nolb", "get", "service", "my-nginx-lb"]);
+        assert.equal(finished, false, "destroy still waits after 30 s");
+        assert.ok(service.metadata.deletionTimestamp, "the Service is being deleted");
+        assert.ok(service.metadata.finalizers.includes("service.kubernetes.io/load-balancer-cleanup"), "held by the cleanup finalizer");
+        processCtl("start-process", "cloud-controller");
+        const t1 = Date.now();
+        const result = await destroying;
+        console.log(
+            `destroy with the controller down: still waiting after ${((t1 - t0) / 1000).toFixed(1)} s; ${((Date.now() - t1) / 1000).toFixed(1)} s after the controller came back it succeeded`,
+        );
+        assert.equal(result.summary.result, "succeeded");
+        assert.ok(!cluster.exec("ip", ["-o", "addr", "show", "dev", "lb0"]).stdout.includes(`${lbIP}/`), "the address is released");
     });
 });
