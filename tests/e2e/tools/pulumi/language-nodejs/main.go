@@ -162,6 +162,22 @@ func (h *host) Cancel(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, er
 	return &emptypb.Empty{}, nil
 }
 
+// runTracked starts cmd and waits for it, registered as running meanwhile so that Cancel
+// interrupts it. It returns the error of starting, or else the error of waiting.
+func (h *host) runTracked(cmd *exec.Cmd) (startErr, waitErr error) {
+	if err := cmd.Start(); err != nil {
+		return err, nil
+	}
+	h.mu.Lock()
+	h.running[cmd] = struct{}{}
+	h.mu.Unlock()
+	waitErr = cmd.Wait()
+	h.mu.Lock()
+	delete(h.running, cmd)
+	h.mu.Unlock()
+	return nil, waitErr
+}
+
 // runtimeOptions are the `runtime.options` of Pulumi.yaml that matter here.
 type runtimeOptions struct {
 	typescript bool
@@ -270,16 +286,10 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	cmd.Stderr = streamWriter(func(b []byte) error {
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	})
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("could not start %s: %w", filepath.Base(node), err)
+	startErr, err := h.runTracked(cmd)
+	if startErr != nil {
+		return fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
 	}
-	h.mu.Lock()
-	h.running[cmd] = struct{}{}
-	h.mu.Unlock()
-	err = cmd.Wait()
-	h.mu.Lock()
-	delete(h.running, cmd)
-	h.mu.Unlock()
 
 	code := 0
 	if err != nil {
@@ -384,16 +394,10 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("could not start %s: %w", filepath.Base(node), err)
+	startErr, err := h.runTracked(cmd)
+	if startErr != nil {
+		return nil, fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
 	}
-	h.mu.Lock()
-	h.running[cmd] = struct{}{}
-	h.mu.Unlock()
-	err = cmd.Wait()
-	h.mu.Lock()
-	delete(h.running, cmd)
-	h.mu.Unlock()
 
 	if err != nil {
 		var exitErr *exec.ExitError
