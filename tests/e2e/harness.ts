@@ -36,8 +36,11 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     return result;
 }
 
-/** Which groups of the toolchain a suite needs: kwok's fake node, or the real single-node cluster. */
-export type Suite = "kwok" | "cluster";
+/**
+ * Which groups of the toolchain a suite needs: kwok's fake node, the real single-node cluster, or the
+ * kwok groups plus other languages' hosts (languages).
+ */
+export type Suite = "kwok" | "cluster" | "languages";
 
 /**
  * The toolchain's bin dir for a suite, or why there is none (toolchain.sh's own words). A bin dir given

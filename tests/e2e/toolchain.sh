@@ -10,6 +10,7 @@
 #   kubelet, kube-proxy                              (node: tools/controlplane)
 #   coredns                                          (tools/coredns)
 #   nginx-service-cloud-controller                   (tools/cloud-controller)
+#   pulumi-language-yaml                             (tools/yaml)
 #   the node's images: pause, nginx, client, coredns (images: tests/e2e/images)
 # into a cache outside the repository:
 #   ${NGINX_SERVICE_E2E_CACHE:-$HOME/.cache/nginx-service-e2e}/<versions-key>/bin
@@ -21,7 +22,8 @@
 #                                      build nothing; exit 0 and print the bin dir if every group
 #                                      SUITE needs is built (default: all), exit 1 and name the
 #                                      missing groups otherwise. Suites: kwok (the API-server suite
-#                                      on kwok's fake node), cluster (the real single-node cluster)
+#                                      on kwok's fake node), cluster (the real single-node cluster),
+#                                      languages (the package from Pulumi YAML, on kwok)
 #   tests/e2e/toolchain.sh --suite SUITE
 #                                      build the groups SUITE needs
 #   tests/e2e/toolchain.sh --list      print groups, versions and cache state
@@ -51,16 +53,19 @@ K8S_VERSION=1.34.4
 ETCD_VERSION=3.6.16
 KWOK_VERSION=0.8.0
 COREDNS_VERSION=1.12.1
+# pulumi-yaml: the newest version the module proxy serves (see tools/yaml/main.go).
+YAML_VERSION=1.25.0
 
-GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller images)
+GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller images yaml)
 
 # What each suite runs. A suite runs when its groups are built, whatever the others' state.
 suite_groups() {
   case $1 in
     kwok) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok ;;
     cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller images ;;
+    languages) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok yaml ;;
     all) echo "${GROUPS_ALL[@]}" ;;
-    *) echo "toolchain: unknown suite $1 (kwok, cluster, all)" >&2; return 1 ;;
+    *) echo "toolchain: unknown suite $1 (kwok, cluster, languages, all)" >&2; return 1 ;;
   esac
 }
 
@@ -85,6 +90,7 @@ group_bins() {
     coredns) echo coredns ;;
     cloud-controller) echo nginx-service-cloud-controller ;;
     images) echo images.env ;;
+    yaml) echo pulumi-language-yaml ;;
     *) echo "unknown group $1" >&2; return 1 ;;
   esac
 }
@@ -101,6 +107,7 @@ group_recipe() {
     coredns) echo "coredns=$COREDNS_VERSION" ;;
     cloud-controller) echo "cloud-provider=$K8S_VERSION" ;;
     images) echo "debian=$(debian_versions)" ;;
+    yaml) echo "pulumi-yaml=$YAML_VERSION" ;;
   esac
 }
 
@@ -145,7 +152,7 @@ group_expected_secs() {
   case $1 in
     pulumi) echo 430 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
     etcd) echo 75 ;; kwok) echo 145 ;; node) echo 240 ;; coredns) echo 180 ;; cloud-controller) echo 120 ;;
-    images) echo 30 ;;
+    images) echo 30 ;; yaml) echo 150 ;;
   esac
 }
 
@@ -256,6 +263,10 @@ build_group() { # group outdir(bin parent)
     images)
       bash "$HERE/images/build.sh" "$out/share/images"
       ;;
+    yaml)
+      (cd "$TOOLS/yaml" && "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$YAML_VERSION" \
+        -o "$out/bin/pulumi-language-yaml" .)
+      ;;
     etcd)
       (cd "$TOOLS/etcd" && "${GOBUILD[@]}" -ldflags "-s -w" -o "$out/bin/etcd" go.etcd.io/etcd/server/v3)
       ;;
@@ -291,6 +302,7 @@ assemble_key_dir() {
   {
     echo "pulumi $PULUMI_VERSION"
     echo "pulumi-language-nodejs $PULUMI_VERSION (own host, tools/pulumi/language-nodejs)"
+    echo "pulumi-language-yaml v$YAML_VERSION (pulumi-yaml's host, own main, tools/yaml)"
     echo "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION"
     echo "pulumi-resource-tls $TLS_VERSION"
     echo "pulumi-resource-random $RANDOM_VERSION"

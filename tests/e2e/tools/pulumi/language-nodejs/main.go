@@ -10,8 +10,15 @@
 // parsing and runtime/state.js in @pulumi/pulumi). This host implements just
 // that: Handshake, GetPluginInfo, GetRequiredPlugins (none: providers are
 // resolved from $PATH when resources are registered), Run, and empty answers
-// for the informational calls. Everything else is reported as unimplemented,
-// which the engine tolerates. It never installs dependencies.
+// for the informational calls. It also implements RunPlugin for resource
+// plugins, which is what makes a source-based component package (PulumiPlugin.yaml
+// with `runtime: nodejs`) usable through `pulumi package add` / `get-schema` and
+// from programs in other languages: the SDK's `@pulumi/pulumi/cmd/run-plugin`
+// loads the package, finds its exported ComponentResource classes and serves
+// them as a provider (the engine reads the provider's port from its stdout).
+// Everything else (GeneratePackage, Link, Pack, ...) is reported as
+// unimplemented: nothing here generates a Node.js SDK. It never installs
+// dependencies.
 package main
 
 import (
@@ -26,11 +33,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
@@ -152,6 +162,22 @@ func (h *host) Cancel(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, er
 	return &emptypb.Empty{}, nil
 }
 
+// runTracked starts cmd and waits for it, registered as running meanwhile so that Cancel
+// interrupts it. It returns the error of starting, or else the error of waiting.
+func (h *host) runTracked(cmd *exec.Cmd) (startErr, waitErr error) {
+	if err := cmd.Start(); err != nil {
+		return err, nil
+	}
+	h.mu.Lock()
+	h.running[cmd] = struct{}{}
+	h.mu.Unlock()
+	waitErr = cmd.Wait()
+	h.mu.Lock()
+	delete(h.running, cmd)
+	h.mu.Unlock()
+	return nil, waitErr
+}
+
 // runtimeOptions are the `runtime.options` of Pulumi.yaml that matter here.
 type runtimeOptions struct {
 	typescript bool
@@ -177,20 +203,113 @@ func parseOptions(info *pulumirpc.ProgramInfo) runtimeOptions {
 	return opts
 }
 
-// resolveRunScript finds @pulumi/pulumi/cmd/run the way node would from the
-// program's directory (so a node_modules symlink or NODE_PATH both work).
+// resolveSDKScript finds a script of @pulumi/pulumi (cmd/run, cmd/run-plugin) the
+// way node would from the program's directory (so a node_modules symlink or
+// NODE_PATH both work).
+func resolveSDKScript(ctx context.Context, node, dir, module string) (string, error) {
+	cmd := exec.CommandContext(ctx, node, "-e", `console.log(require.resolve(process.argv[1]))`, module)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", errors.New("could not resolve " + module + " from " + dir +
+			": it looks like the Pulumi SDK has not been installed (node_modules or NODE_PATH)")
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 func resolveRunScript(ctx context.Context, node, dir string) (string, error) {
 	if p := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); p != "" {
 		return p, nil
 	}
-	cmd := exec.CommandContext(ctx, node, "-e", `console.log(require.resolve("@pulumi/pulumi/cmd/run"))`)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return "", errors.New("could not resolve @pulumi/pulumi/cmd/run from " + dir +
-			": it looks like the Pulumi SDK has not been installed (node_modules or NODE_PATH)")
+	return resolveSDKScript(ctx, node, dir, "@pulumi/pulumi/cmd/run")
+}
+
+// RunPlugin runs a source-based plugin: `node [nodeargs] <@pulumi/pulumi/cmd/run-plugin>
+// <plugin dir> <engine args...>` in the engine's working directory, with the
+// environment the engine sends. The SDK script requires the package (its
+// package.json `main`, or index.ts through ts-node when that file is not built),
+// and when the package exports ComponentResource classes it serves them with the
+// component provider host, which prints its port on stdout. Output is streamed
+// back to the engine as it comes; the stream ends when node exits. Only
+// resource plugins are supported (no policy packs, converters or tools).
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	if kind := req.GetKind(); kind != "" && kind != string(apitype.ResourcePlugin) {
+		return status.Errorf(codes.Unimplemented, "this Node.js host runs resource plugins only, not %q plugins", kind)
 	}
-	return strings.TrimSpace(string(out)), nil
+	info := req.GetInfo()
+	if info == nil || info.GetProgramDirectory() == "" {
+		return status.Error(codes.InvalidArgument, "RunPlugin needs the plugin's program directory")
+	}
+	dir := info.GetProgramDirectory()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("could not find node on $PATH: %w", err)
+	}
+	runPlugin, err := resolveSDKScript(ctx, node, dir, "@pulumi/pulumi/cmd/run-plugin")
+	if err != nil {
+		return err
+	}
+	opts := parseOptions(info)
+
+	args := []string{runPlugin}
+	args = append(args, opts.nodeargs...)
+	args = append(args, dir)
+	args = append(args, req.GetArgs()...)
+
+	env := req.GetEnv()
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	env = append(env, fmt.Sprintf("PULUMI_NODEJS_TYPESCRIPT=%t", opts.typescript))
+	if opts.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+	}
+
+	// Each chunk of output goes to the engine as soon as node writes it: the engine
+	// waits for the port on the first line of stdout.
+	var sendMu sync.Mutex
+	send := func(resp *pulumirpc.RunPluginResponse) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return server.Send(resp)
+	}
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = req.GetPwd()
+	if cmd.Dir == "" {
+		cmd.Dir = dir
+	}
+	cmd.Env = env
+	cmd.Stdout = streamWriter(func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	})
+	cmd.Stderr = streamWriter(func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	})
+	startErr, err := h.runTracked(cmd)
+	if startErr != nil {
+		return fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
+	}
+
+	code := 0
+	if err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("problem running plugin %s: %w", dir, err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
+// streamWriter passes every write on, copied (the caller may reuse its buffer).
+type streamWriter func([]byte) error
+
+func (w streamWriter) Write(b []byte) (int, error) {
+	if err := w(append([]byte(nil), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
@@ -275,16 +394,10 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("could not start %s: %w", filepath.Base(node), err)
+	startErr, err := h.runTracked(cmd)
+	if startErr != nil {
+		return nil, fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
 	}
-	h.mu.Lock()
-	h.running[cmd] = struct{}{}
-	h.mu.Unlock()
-	err = cmd.Wait()
-	h.mu.Lock()
-	delete(h.running, cmd)
-	h.mu.Unlock()
 
 	if err != nil {
 		var exitErr *exec.ExitError
