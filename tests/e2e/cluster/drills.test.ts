@@ -207,7 +207,9 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             .split("\n")
             .filter((l) => l !== "");
     const newStack = async (dir: string, name: string, namespace: string, config: { [key: string]: string }) => {
-        cluster.restrictedNamespace(namespace);
+        if (cluster.kubectlResult(["get", "namespace", namespace]).status !== 0) {
+            cluster.restrictedNamespace(namespace);
+        }
         return stackFor(env, path.join(REPO, dir), `${name}-${process.pid}`, { namespace, image: cluster.info.NGINX_IMAGE, ...config });
     };
     const upError = async (s: Stack): Promise<{ seconds: number; message: string }> => {
@@ -258,6 +260,80 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             assert.match(opaque.message, /tls\.existingSecretName "opaque-cert" must name a kubernetes.io\/tls Secret/);
             assert.deepEqual(objectsOf("byo", SVC), []);
         } finally {
+            await s.destroy().catch(() => undefined);
+        }
+    });
+
+    test("an interrupted pulumi up (API server gone, then pulumi killed) recovers to the same objects, none twice, none unknown to the state", async () => {
+        const s = await newStack(".", "interrupt", "interrupt", { replicas: "2" });
+        const deploymentExists = () => cluster.kubectlResult(["-n", "interrupt", "get", "deployment", SVC]).status === 0;
+        // What the state knows against what the cluster holds, by kind/name.
+        const known = async () =>
+            ((await s.exportStack()).deployment.resources ?? [])
+                .filter((r: any) => r.type.startsWith("kubernetes:") && r.outputs?.metadata?.name)
+                .map((r: any) => `${r.outputs.kind.toLowerCase()}/${r.outputs.metadata.name}`)
+                .sort();
+        const inCluster = () =>
+            objectsOf("interrupt", SVC)
+                .map((o) => o.replace(/^deployment\.apps\//, "deployment/"))
+                .sort();
+        try {
+            // (a) The API server goes away after some objects exist: up fails, the API server comes back,
+            // the next up converges.
+            const upA = s.up().then(
+                () => "succeeded",
+                (e) => String(e.message),
+            );
+            assert.ok(await eventually(deploymentExists, 90_000, 100), "the Deployment was created");
+            processCtl("stop-process", "kube-apiserver");
+            const a = await upA;
+            processCtl("start-process", "kube-apiserver");
+            assert.ok(await eventually(() => cluster.kubectlResult(["get", "--raw", "/readyz"]).status === 0, 90_000), "the API server is back");
+            const recoveredA = await s.up();
+            console.log(`API server gone mid-up: that up ended with ${a.split("\n").find((l) => /error|refused/i.test(l))?.trim() ?? a.slice(0, 120)}; the next up: ${JSON.stringify(recoveredA.summary.resourceChanges)}`);
+            assert.equal(recoveredA.summary.result, "succeeded");
+            assert.deepEqual(inCluster(), await known());
+
+            // (b) pulumi itself is killed (SIGKILL) during an update that replaces objects: the file
+            // backend keeps its lock and the pending operations.
+            await s.setConfig("rotation", { value: "interrupted" });
+            const upB = s.up().then(
+                () => "succeeded",
+                (e) => String(e.message),
+            );
+            const oldSecret = cluster.kubectlJson(["-n", "interrupt", "get", "deployment", SVC]).spec.template.spec.volumes.find((v: any) => v.secret).secret.secretName;
+            assert.ok(
+                await eventually(() => cluster.kubectl(["-n", "interrupt", "get", "secrets", "-o", "name"]).split("\n").filter((l) => l.includes(`${SVC}-tls`)).length > 1, 90_000, 100),
+                "the new Secret was created",
+            );
+            const pids = run("pgrep", ["-f", `pulumi.* up .*--stack interrupt-${process.pid}`]).stdout.trim().split("\n").filter((p) => p !== "");
+            assert.ok(pids.length > 0, "found the pulumi process");
+            for (const pid of pids) {
+                process.kill(Number(pid), "SIGKILL");
+            }
+            const b = await upB;
+            const locked = await s.up().then(
+                () => "succeeded",
+                (e) => String(e.message),
+            );
+            console.log(`pulumi killed mid-up (old Secret ${oldSecret}): the next up says: ${locked.split("\n").find((l) => /lock/i.test(l))?.trim()}`);
+            assert.match(locked, /locked/i, "the stack stays locked after a killed pulumi");
+            await s.cancel();
+            // The documented recovery: refresh, clearing the creates the killed run left pending, then up.
+            const refreshed = await s.refresh({ clearPendingCreates: true });
+            assert.equal(refreshed.summary.result, "succeeded");
+            const recoveredB = await s.up();
+            assert.equal(recoveredB.summary.result, "succeeded");
+            console.log(`after cancel, refresh --clear-pending-creates and up: ${JSON.stringify(recoveredB.summary.resourceChanges)} (killed run: ${b.split("\n")[0].slice(0, 100)})`);
+            const state = await known();
+            const live = inCluster();
+            const orphans = live.filter((o) => !state.includes(o));
+            console.log(`objects in the cluster the state does not know: ${orphans.length ? orphans.join(", ") : "none"}`);
+            assert.deepEqual(orphans, [], "nothing in the cluster that the state does not know");
+            assert.equal(live.filter((o) => o.startsWith("deployment/")).length, 1);
+            assert.equal(live.filter((o) => o.startsWith("service/")).length, 1);
+        } finally {
+            await s.cancel().catch(() => undefined);
             await s.destroy().catch(() => undefined);
         }
     });
