@@ -221,6 +221,32 @@ export const RESOURCES_DEFAULTS = {
     memoryLimit: "128Mi",
 };
 
+/**
+ * HTTP Strict Transport Security: browsers that have seen the header over HTTPS refuse plain HTTP (and
+ * certificate errors they could otherwise click through) for the host until it expires. Sent on HTTPS
+ * responses only: RFC 6797 8.1 has browsers ignore it over HTTP.
+ * @see https://datatracker.ietf.org/doc/html/rfc6797
+ * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security
+ */
+export interface HstsArgs {
+    /**
+     * How long browsers remember to use HTTPS only (`max-age`), in seconds; 0 tells them to forget it.
+     * @default 31536000
+     */
+    maxAgeSeconds?: number;
+    /**
+     * Also applies to every subdomain of the host (`includeSubDomains`).
+     * @default false
+     */
+    includeSubDomains?: boolean;
+}
+
+/** What {@link HstsArgs} fields left unset are, as their `@default` says. */
+export const HSTS_DEFAULTS = {
+    maxAgeSeconds: 31536000,
+    includeSubDomains: false,
+};
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -273,6 +299,23 @@ export interface NginxServiceArgs {
      */
     redirectHttpToHttps?: boolean;
     /**
+     * Send `Strict-Transport-Security` on every HTTPS response (errors too); never on plain HTTP. Off by
+     * default because the default certificate is self-signed: a browser that has seen HSTS for a host
+     * will not let its user past a certificate it does not trust. Needs `tls.enabled`.
+     * @default - no HSTS header
+     * @see https://datatracker.ietf.org/doc/html/rfc6797
+     */
+    hsts?: HstsArgs;
+    /**
+     * Send `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and
+     * `Referrer-Policy: strict-origin-when-cross-origin` on every response, HTTP and HTTPS, errors and
+     * `/healthz` included. `false` sends none of them (for content that must be framed by other sites,
+     * say).
+     * @default true
+     * @see https://owasp.org/www-project-secure-headers/
+     */
+    securityHeaders?: boolean;
+    /**
      * Options for `serviceType: LoadBalancer`; an error with any other type.
      * @default - a public load balancer, waited for up to 600 s
      */
@@ -316,6 +359,7 @@ export const DEFAULTS = {
     httpPort: 80,
     httpsPort: 443,
     redirectHttpToHttps: false,
+    securityHeaders: true,
     enableServiceLinks: true,
     labels: {} as { [key: string]: string },
     serviceAnnotations: {} as { [key: string]: string },

@@ -131,6 +131,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...portProblems(settings, given),
         ...tlsProblems(settings, given),
         ...loadBalancerProblems(settings, given),
+        ...headerProblems(settings, given),
         ...resourceProblems(given),
         ...labelProblems(settings, given),
     ];
@@ -260,6 +261,28 @@ export function loadBalancerProblems(settings: Settings, given: NginxServiceArgs
         problems.push(`loadBalancer.loadBalancerClass must be a non-empty string, got ${show(lb.loadBalancerClass)}`);
     }
     return [...problems.filter((p): p is string => p !== undefined), ...mapProblems("loadBalancer.annotations", lb.annotations, false)];
+}
+
+/** HSTS and the security headers. */
+export function headerProblems(settings: Settings, given: NginxServiceArgs): string[] {
+    const problems: (string | undefined)[] = [];
+    if (typeof settings.securityHeaders !== "boolean") {
+        problems.push(`securityHeaders must be true or false, got ${show(settings.securityHeaders)}`);
+    }
+    const hsts = settings.hsts;
+    if (hsts === undefined) {
+        return problems.filter((p): p is string => p !== undefined);
+    }
+    if (!settings.tls.enabled) {
+        problems.push(`hsts (${show(given.hsts)}) is set but tls.enabled is false: HSTS is sent on HTTPS responses only, and there is no HTTPS`);
+    }
+    if (!Number.isInteger(hsts.maxAgeSeconds) || hsts.maxAgeSeconds < 0) {
+        problems.push(`hsts.maxAgeSeconds must be a whole number >= 0, got ${show(hsts.maxAgeSeconds)}`);
+    }
+    if (typeof hsts.includeSubDomains !== "boolean") {
+        problems.push(`hsts.includeSubDomains must be true or false, got ${show(hsts.includeSubDomains)}`);
+    }
+    return problems.filter((p): p is string => p !== undefined);
 }
 
 /**

@@ -26,6 +26,7 @@ describe("the inferred schema", () => {
         assert.deepEqual(Object.keys(component.inputs).sort(), [
             "clusterDomain",
             "enableServiceLinks",
+            "hsts",
             "httpPort",
             "httpsPort",
             "image",
@@ -36,6 +37,7 @@ describe("the inferred schema", () => {
             "redirectHttpToHttps",
             "replicas",
             "resources",
+            "securityHeaders",
             "serviceAnnotations",
             "serviceType",
             "tls",
@@ -102,6 +104,7 @@ describe("the inferred schema", () => {
             "timeoutSeconds",
         ]);
         assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
+        assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
         assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
     });
 

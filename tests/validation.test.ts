@@ -43,6 +43,11 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["bad cloud", { serviceType: "LoadBalancer", loadBalancer: { cloud: "ibm" as any } }, /loadBalancer.cloud must be one of "aws", "gcp", "azure", "tencent", got "ibm"/],
     ["bad traffic policy", { serviceType: "LoadBalancer", loadBalancer: { externalTrafficPolicy: "Nearest" as any } }, /loadBalancer.externalTrafficPolicy must be one of "Cluster", "Local", got "Nearest"/],
     ["timeout not positive", { serviceType: "LoadBalancer", loadBalancer: { timeoutSeconds: -5 } }, /loadBalancer.timeoutSeconds must be a whole number > 0, got -5/],
+    ["hsts without TLS", { hsts: {}, tls: { enabled: false } }, /hsts \(\{\}\) is set but tls.enabled is false: HSTS is sent on HTTPS responses only/],
+    ["hsts max-age negative", { hsts: { maxAgeSeconds: -1 } }, /hsts.maxAgeSeconds must be a whole number >= 0, got -1/],
+    ["hsts max-age fractional", { hsts: { maxAgeSeconds: 1.5 } }, /hsts.maxAgeSeconds must be a whole number >= 0, got 1.5/],
+    ["hsts includeSubDomains not a boolean", { hsts: { includeSubDomains: "yes" as any } }, /hsts.includeSubDomains must be true or false, got "yes"/],
+    ["securityHeaders not a boolean", { securityHeaders: "off" as any }, /securityHeaders must be true or false, got "off"/],
     ["bad quantity", { resources: { memoryLimit: "lots" } }, /resources.memoryLimit "lots" is not a Kubernetes quantity/],
     ["bad quantity in a field the API does not have", { resources: { gpu: "lots" } as any }, /resources.gpu "lots" is not a Kubernetes quantity/],
     ["selector label overridden", { labels: { "app.kubernetes.io/instance": "other" } }, /labels\["app.kubernetes.io\/instance"\] \("other"\) is set by the component for the selector and cannot be overridden/],
@@ -94,6 +99,9 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["IPv6 addresses and ranges", { serviceType: "LoadBalancer", tls: { ipAddresses: ["::1", "192.0.2.1"] }, loadBalancer: { sourceRanges: ["2001:db8::/32", "0.0.0.0/0"] } }],
         ["wildcard DNS name", { tls: { dnsNames: ["*.example.com"] } }],
         ["internal on tencent with its subnet", { serviceType: "LoadBalancer", loadBalancer: { internal: true, cloud: "tencent", annotations: { "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid": "subnet-1" } } }],
+        ["hsts with max-age 0 (tells browsers to forget it)", { hsts: { maxAgeSeconds: 0 } }],
+        ["hsts with redirect and subdomains", { hsts: { includeSubDomains: true }, redirectHttpToHttps: true }],
+        ["security headers off", { securityHeaders: false }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
     ];
     for (const [what, args] of valid) {
