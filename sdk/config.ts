@@ -139,6 +139,10 @@ export function createConfig(settings: Settings, parent: pulumi.Resource): k8s.c
         `${settings.name}-config`,
         {
             metadata: { namespace: settings.namespace, labels: settings.labels },
+            // Immutable: even a provider with enableConfigMapMutable replaces it rather than editing it
+            // in place, so a change always reaches the pods through a new name and a rollout (running
+            // pods would otherwise pick up a half-applied config at the kubelet's next sync, unreloaded).
+            immutable: true,
             data: {
                 [CONFIG_FILE_NAME]: renderNginxConfig(nginxConfigOptions(settings)),
             },

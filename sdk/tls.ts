@@ -122,6 +122,9 @@ export function createTls(settings: Settings, parent: pulumi.Resource): TlsResul
         {
             metadata: { namespace: settings.namespace, labels: settings.labels },
             type: "kubernetes.io/tls",
+            // Immutable, like the ConfigMap: a provider with enableSecretMutable still replaces it, so a
+            // new key pair reaches the pods only through a new Secret and a rollout.
+            immutable: true,
             data: tlsSecretData(certificate.certPem, keyPem),
         },
         { parent, additionalSecretOutputs: ["data", "stringData"] },

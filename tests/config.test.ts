@@ -115,6 +115,7 @@ describe("the ConfigMap", () => {
         const { one } = await mocks.deployed(new NginxService("cfg", { redirectHttpToHttps: true, httpsPort: 8443 }));
         const configMap = one(TYPES.configMap);
         assert.equal(configMap.inputs.metadata.name, undefined, "auto-named, so a change creates before it deletes");
+        assert.equal(configMap.inputs.immutable, true, "immutable: a change is always a new ConfigMap, even with enableConfigMapMutable");
         assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 })) });
         const volume = one(TYPES.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(volume.configMap.name, configMap.state.metadata.name);
