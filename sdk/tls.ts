@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import { KeyAlgorithm } from "./args";
 import { TLS_SECRET_KEYS } from "./pod";
 import { Settings } from "./settings";
-import { NginxServiceArgsError } from "./validation";
+import { at, NginxServiceArgsError } from "./validation";
 
 /**
  * Snake case on purpose: @pulumi/tls silently drops any other spelling, which would yield a certificate
@@ -58,7 +58,10 @@ export function certificateFromSecret(component: string, secretName: pulumi.Inpu
             const crt = data?.[TLS_SECRET_KEYS.certificate];
             if (type !== "kubernetes.io/tls" || crt === undefined) {
                 throw new NginxServiceArgsError(component, [
-                    `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with ${TLS_SECRET_KEYS.certificate} and ${TLS_SECRET_KEYS.privateKey}, found type ${JSON.stringify(type)}`,
+                    at(
+                        "tls.existingSecretName",
+                        `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with ${TLS_SECRET_KEYS.certificate} and ${TLS_SECRET_KEYS.privateKey}, found type ${JSON.stringify(type)}`,
+                    ),
                 ]);
             }
             return Buffer.from(crt, "base64").toString("utf8");

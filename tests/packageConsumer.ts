@@ -74,6 +74,9 @@ try {
     new NginxService("consumer-bad", { replicas: -1 });
 } catch (e) {
     caught = e instanceof NginxServiceArgsError ? e.message : \`not an NginxServiceArgsError: \${e}\`;
+    // The engine lists the problems of an InputPropertiesError of the consumer's own @pulumi/pulumi.
+    if (!pulumi.InputPropertiesError.isInstance(e)) caught = \`not an InputPropertiesError of this @pulumi/pulumi: \${e}\`;
+    else caught += \`\\npaths: \${e.errors.map((error) => error.propertyPath).join(",")}\`;
 }
 export const argsError = caught;
 `;

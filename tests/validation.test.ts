@@ -1,6 +1,8 @@
 // Every argument Kubernetes or nginx would reject is refused up front, with the field and the value in
 // the message. Pure functions: no mocks needed.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs } from "../sdk/args";
@@ -9,6 +11,9 @@ import { checkReplicas, checkWhenKnown, isCidr, NginxServiceArgsError, validateS
 
 /** What the constructor checks before registering anything: the settings resolved from `args`. */
 const validateArgs = (name: string, args: NginxServiceArgs) => validateSettings(applyDefaults(name, args), args);
+
+/** The component's inputs, and `name` (its name is checked too). */
+const INPUTS = ["name", ...Object.keys(JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "tests", "schema.snapshot.json"), "utf8")).resources["nginx-service:index:NginxService"].inputProperties)];
 
 const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["negative replicas", { replicas: -1 }, /replicas must be a whole number >= 0, got -1/],
@@ -65,6 +70,12 @@ describe("validateArgs refuses bad input, naming the field and the value", () =>
                     assert.ok(error instanceof NginxServiceArgsError, `not an NginxServiceArgsError: ${error}`);
                     assert.match(error.message, message);
                     assert.match(error.message, /^NginxService "my-nginx" has invalid arguments:/);
+                    // One property path per problem, each naming an input the component has.
+                    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+                    assert.deepEqual(error.errors.map((e) => e.reason), error.problems);
+                    for (const { propertyPath } of error.errors) {
+                        assert.ok(INPUTS.includes(propertyPath.split(/[.[]/)[0]), `${propertyPath} is under an input`);
+                    }
                     return true;
                 },
             );
@@ -86,6 +97,52 @@ describe("validateArgs refuses bad input, naming the field and the value", () =>
                 return true;
             },
         );
+    });
+});
+
+describe("the error is the SDK's InputPropertiesError, a property path per problem", () => {
+    test("each problem under the path of the input it is about", () => {
+        assert.throws(
+            () =>
+                validateArgs("my-nginx", {
+                    replicas: -2,
+                    tls: { ipAddresses: ["10.0.0.1", "x"], dnsNames: ["ok.example", "bad name"] },
+                    labels: { team: "pay ments" },
+                    resources: { cpuLimit: "lots" },
+                    serviceType: "LoadBalancer",
+                    loadBalancer: { sourceRanges: ["10.0.0.0/8", "nope"] },
+                    hsts: { maxAgeSeconds: -1 },
+                }),
+            (error: unknown) => {
+                assert.ok(error instanceof pulumi.InputPropertiesError, "what the provider server turns into the engine's property list");
+                assert.ok(error instanceof NginxServiceArgsError);
+                assert.deepEqual(error.errors.map((e) => e.propertyPath).sort(), [
+                    "hsts.maxAgeSeconds",
+                    'labels["team"]',
+                    "loadBalancer.sourceRanges[1]",
+                    "replicas",
+                    "resources.cpuLimit",
+                    "tls.dnsNames[1]",
+                    "tls.ipAddresses[1]",
+                ]);
+                assert.equal(error.name, "NginxServiceArgsError");
+                return true;
+            },
+        );
+    });
+
+    test("a secret Output's bad value is never printed: the message shows [secret] instead", async () => {
+        const checked = checkWhenKnown("c", pulumi.secret(-7), checkReplicas) as any;
+        for (const sibling of [checked.isKnown, checked.isSecret, checked.allResources?.()]) {
+            sibling?.catch?.(() => undefined);
+        }
+        await assert.rejects(checked.promise(), (error: unknown) => {
+            assert.ok(error instanceof NginxServiceArgsError);
+            assert.equal(error.message, 'NginxService "c" has invalid arguments:\n  - replicas must be a whole number >= 0, got [secret]');
+            assert.deepEqual(error.errors, [{ propertyPath: "replicas", reason: "replicas must be a whole number >= 0, got [secret]" }]);
+            assert.doesNotMatch(JSON.stringify({ ...error, message: error.message }), /-7/);
+            return true;
+        });
     });
 });
 
