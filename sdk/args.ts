@@ -247,6 +247,37 @@ export const HSTS_DEFAULTS = {
     includeSubDomains: false,
 };
 
+/**
+ * Autoscaling with a HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. With it the
+ * Deployment's replica count belongs to the autoscaler: the component leaves `spec.replicas` out.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ */
+export interface AutoscalingArgs {
+    /**
+     * Fewest pods the autoscaler keeps, at least 1.
+     * @default 2
+     */
+    minReplicas?: number;
+    /**
+     * Most pods the autoscaler starts; at least `minReplicas`.
+     * @default 10
+     */
+    maxReplicas?: number;
+    /**
+     * Average CPU use the autoscaler aims for, in percent of the CPU request (`resources.cpuRequest`).
+     * @default 80 (the autoscaling/v1 API's own default)
+     * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v1/
+     */
+    targetCPUUtilizationPercentage?: number;
+}
+
+/** What {@link AutoscalingArgs} fields left unset are, as their `@default` says. */
+export const AUTOSCALING_DEFAULTS = {
+    minReplicas: 2,
+    maxReplicas: 10,
+    targetCPUUtilizationPercentage: 80,
+};
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -263,7 +294,7 @@ export interface NginxServiceArgs {
      */
     image?: pulumi.Input<string>;
     /**
-     * Number of nginx pods.
+     * Number of nginx pods. Leave it unset with `autoscaling`: the autoscaler owns the count then.
      * @default 2
      * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
      */
@@ -320,6 +351,13 @@ export interface NginxServiceArgs {
      * @default - a public load balancer, waited for up to 600 s
      */
     loadBalancer?: LoadBalancerArgs;
+    /**
+     * Scale the Deployment with a HorizontalPodAutoscaler instead of a fixed `replicas` (which must then
+     * be unset).
+     * @default - no autoscaler; `replicas` pods
+     * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+     */
+    autoscaling?: AutoscalingArgs;
     /**
      * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
      * @default true (the Kubernetes default)

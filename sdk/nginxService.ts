@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs, ServiceType } from "./args";
+import { createAutoscaler, createDisruptionBudget } from "./availability";
 import { createConfig } from "./config";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
 import { resolveSettings } from "./settings";
@@ -52,7 +53,9 @@ export class NginxService extends pulumi.ComponentResource {
 
         const tls = createTls(settings, this);
         const config = createConfig(settings, this);
-        createWorkload(settings, config.metadata.name, tls?.secretName, this);
+        const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, this);
+        createDisruptionBudget(settings, this);
+        createAutoscaler(settings, deployment.metadata.name, this);
         const service: k8s.core.v1.Service = createService(settings, this);
 
         const ingress = loadBalancerIngress(service);

@@ -156,6 +156,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...tlsProblems(settings, given),
         ...loadBalancerProblems(settings, given),
         ...headerProblems(settings, given),
+        ...autoscalingProblems(settings, given),
         ...resourceProblems(given),
         ...labelProblems(settings, given),
     ];
@@ -306,6 +307,26 @@ export function headerProblems(settings: Settings, given: NginxServiceArgs): Pro
     if (typeof hsts.includeSubDomains !== "boolean") {
         problems.push(at("hsts.includeSubDomains", `hsts.includeSubDomains must be true or false, got ${show(hsts.includeSubDomains)}`));
     }
+    return problems.filter((p): p is Problem => p !== undefined);
+}
+
+/** The autoscaler's bounds, and a fixed replica count next to it. */
+export function autoscalingProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
+    const autoscaling = settings.autoscaling;
+    if (autoscaling === undefined) {
+        return [];
+    }
+    const problems: (Problem | undefined)[] = [];
+    if (given.replicas !== undefined) {
+        // Checked as given: replicas may be an Output, and any value would fight the autoscaler.
+        problems.push(at("replicas", `replicas (${isPlain(given.replicas) ? show(given.replicas) : "an Output"}) is set but autoscaling is set too: the autoscaler owns the replica count, leave replicas unset`));
+    }
+    problems.push(checkPositiveInt("autoscaling.minReplicas", autoscaling.minReplicas));
+    problems.push(checkPositiveInt("autoscaling.maxReplicas", autoscaling.maxReplicas));
+    if (autoscaling.maxReplicas < autoscaling.minReplicas) {
+        problems.push(at("autoscaling.maxReplicas", `autoscaling.maxReplicas (${show(autoscaling.maxReplicas)}) must be at least autoscaling.minReplicas (${show(autoscaling.minReplicas)})`));
+    }
+    problems.push(checkPositiveInt("autoscaling.targetCPUUtilizationPercentage", autoscaling.targetCPUUtilizationPercentage));
     return problems.filter((p): p is Problem => p !== undefined);
 }
 

@@ -112,7 +112,8 @@ pulumi.runtime.setMocks({
             case "random:index/randomId:RandomId": state.hex = "00ff00ff"; break;
             case "tls:index/privateKey:PrivateKey": state.privateKeyPem = "consumer-mock-key"; break;
             case "tls:index/selfSignedCert:SelfSignedCert": state.certPem = "consumer-mock-cert"; break;
-            case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment": break;
+            case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment":
+            case "kubernetes:policy/v1:PodDisruptionBudget": break;
             default: throw new Error("unexpected resource " + args.type);
         }
         return { id: args.name + "-id", state };

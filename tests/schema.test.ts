@@ -24,6 +24,7 @@ describe("the inferred schema", () => {
         const component = result.components.NginxService;
         assert.ok(component, `components: ${Object.keys(result.components)}`);
         assert.deepEqual(Object.keys(component.inputs).sort(), [
+            "autoscaling",
             "clusterDomain",
             "enableServiceLinks",
             "hsts",
@@ -105,6 +106,7 @@ describe("the inferred schema", () => {
         ]);
         assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
         assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
+        assert.deepEqual(fields("AutoscalingArgs"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
         assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
     });
 

@@ -53,6 +53,13 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["hsts max-age fractional", { hsts: { maxAgeSeconds: 1.5 } }, /hsts.maxAgeSeconds must be a whole number >= 0, got 1.5/],
     ["hsts includeSubDomains not a boolean", { hsts: { includeSubDomains: "yes" as any } }, /hsts.includeSubDomains must be true or false, got "yes"/],
     ["securityHeaders not a boolean", { securityHeaders: "off" as any }, /securityHeaders must be true or false, got "off"/],
+    ["replicas with autoscaling", { replicas: 3, autoscaling: {} }, /replicas \(3\) is set but autoscaling is set too: the autoscaler owns the replica count/],
+    ["replicas as an Output with autoscaling", { replicas: pulumi.output(3), autoscaling: {} }, /replicas \(an Output\) is set but autoscaling is set too/],
+    ["autoscaling max below min", { autoscaling: { minReplicas: 4, maxReplicas: 3 } }, /autoscaling.maxReplicas \(3\) must be at least autoscaling.minReplicas \(4\)/],
+    ["autoscaling max below the default min", { autoscaling: { maxReplicas: 1 } }, /autoscaling.maxReplicas \(1\) must be at least autoscaling.minReplicas \(2\)/],
+    ["autoscaling min 0", { autoscaling: { minReplicas: 0 } }, /autoscaling.minReplicas must be a whole number > 0, got 0/],
+    ["autoscaling target 0", { autoscaling: { targetCPUUtilizationPercentage: 0 } }, /autoscaling.targetCPUUtilizationPercentage must be a whole number > 0, got 0/],
+    ["autoscaling target fractional", { autoscaling: { targetCPUUtilizationPercentage: 75.5 } }, /autoscaling.targetCPUUtilizationPercentage must be a whole number > 0, got 75.5/],
     ["bad quantity", { resources: { memoryLimit: "lots" } }, /resources.memoryLimit "lots" is not a Kubernetes quantity/],
     ["bad quantity in a field the API does not have", { resources: { gpu: "lots" } as any }, /resources.gpu "lots" is not a Kubernetes quantity/],
     ["selector label overridden", { labels: { "app.kubernetes.io/instance": "other" } }, /labels\["app.kubernetes.io\/instance"\] \("other"\) is set by the component for the selector and cannot be overridden/],
@@ -159,6 +166,7 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["hsts with max-age 0 (tells browsers to forget it)", { hsts: { maxAgeSeconds: 0 } }],
         ["hsts with redirect and subdomains", { hsts: { includeSubDomains: true }, redirectHttpToHttps: true }],
         ["security headers off", { securityHeaders: false }],
+        ["autoscaling with min equal to max, above 100% of the request", { autoscaling: { minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 200 } }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
     ];
     for (const [what, args] of valid) {
