@@ -278,6 +278,54 @@ export const AUTOSCALING_DEFAULTS = {
     targetCPUUtilizationPercentage: 80,
 };
 
+/**
+ * A source allowed to reach nginx: pods by labels (in the component's namespace, or in the namespaces
+ * `namespaceLabels` selects), all pods of the namespaces with `namespaceLabels`, or an IP range. `cidr`
+ * cannot be combined with the labels (the API's rule).
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
+ */
+export interface NetworkPolicyPeerArgs {
+    /**
+     * Labels of the namespaces whose pods may connect (`kubernetes.io/metadata.name` selects one by name).
+     * @default - the component's namespace, when `podLabels` is set
+     */
+    namespaceLabels?: { [key: string]: string };
+    /**
+     * Labels of the pods that may connect.
+     * @default - every pod of the selected namespaces
+     */
+    podLabels?: { [key: string]: string };
+    /**
+     * Clients in this IP range (like 203.0.113.0/24), such as a load balancer's or an office's; what
+     * nginx sees as the source depends on the Service's `externalTrafficPolicy`.
+     * @default - none
+     */
+    cidr?: string;
+}
+
+/**
+ * The NetworkPolicy of the nginx pods: ingress only to nginx's ports, egress only to DNS. It takes
+ * effect where the cluster's network plugin enforces NetworkPolicy.
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface NetworkPolicyArgs {
+    /**
+     * Create the NetworkPolicy. `false` leaves the pods' traffic unrestricted.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Sources allowed to reach nginx's ports; at least one when given.
+     * @default - any source, in the cluster or outside it
+     */
+    allowFrom?: NetworkPolicyPeerArgs[];
+}
+
+/** What {@link NetworkPolicyArgs} fields left unset are, as their `@default` says. */
+export const NETWORK_POLICY_DEFAULTS = {
+    enabled: true,
+};
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -358,6 +406,13 @@ export interface NginxServiceArgs {
      * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
      */
     autoscaling?: AutoscalingArgs;
+    /**
+     * A NetworkPolicy for the pods: ingress only to nginx's ports (from anywhere, or from `allowFrom`),
+     * egress only to DNS. `{ enabled: false }` creates none.
+     * @default - created, ingress from any source
+     * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+     */
+    networkPolicy?: NetworkPolicyArgs;
     /**
      * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
      * @default true (the Kubernetes default)

@@ -5,6 +5,7 @@ import { createAutoscaler, createDisruptionBudget } from "./availability";
 import { createConfig } from "./config";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
 import { resolveSettings } from "./settings";
+import { createNetworkPolicy } from "./networkPolicy";
 import { createTls } from "./tls";
 import { createWorkload } from "./workload";
 
@@ -56,6 +57,7 @@ export class NginxService extends pulumi.ComponentResource {
         const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, this);
         createDisruptionBudget(settings, this);
         createAutoscaler(settings, deployment.metadata.name, this);
+        createNetworkPolicy(settings, this);
         const service: k8s.core.v1.Service = createService(settings, this);
 
         const ingress = loadBalancerIngress(service);

@@ -157,6 +157,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...loadBalancerProblems(settings, given),
         ...headerProblems(settings, given),
         ...autoscalingProblems(settings, given),
+        ...networkPolicyProblems(settings, given),
         ...resourceProblems(given),
         ...labelProblems(settings, given),
     ];
@@ -328,6 +329,53 @@ export function autoscalingProblems(settings: Settings, given: NginxServiceArgs)
     }
     problems.push(checkPositiveInt("autoscaling.targetCPUUtilizationPercentage", autoscaling.targetCPUUtilizationPercentage));
     return problems.filter((p): p is Problem => p !== undefined);
+}
+
+/** The NetworkPolicy's switch and its allowed sources, each a valid API peer. */
+export function networkPolicyProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
+    const policy = settings.networkPolicy;
+    const problems: Problem[] = [];
+    if (typeof policy.enabled !== "boolean") {
+        problems.push(at("networkPolicy.enabled", `networkPolicy.enabled must be true or false, got ${show(policy.enabled)}`));
+    }
+    const allowFrom = policy.allowFrom;
+    if (allowFrom === undefined) {
+        return problems;
+    }
+    if (!policy.enabled) {
+        problems.push(at("networkPolicy.allowFrom", `networkPolicy.allowFrom (${show(given.networkPolicy?.allowFrom)}) is set but networkPolicy.enabled is false: nothing restricts the pods`));
+    }
+    if (!Array.isArray(allowFrom) || allowFrom.length === 0) {
+        // An empty list would read as "nobody" but the API's empty `from` means "everyone".
+        problems.push(at("networkPolicy.allowFrom", `networkPolicy.allowFrom must list at least one source (leave it unset to allow any), got ${show(allowFrom)}`));
+        return problems;
+    }
+    allowFrom.forEach((peer, i) => {
+        const field = `networkPolicy.allowFrom[${i}]`;
+        const set = Object.entries(peer ?? {}).filter(([, value]) => value !== undefined).map(([key]) => key);
+        if (set.length === 0) {
+            problems.push(at(field, `${field} must set namespaceLabels, podLabels or cidr, got ${show(peer)}`));
+        }
+        if (peer?.cidr !== undefined) {
+            if (typeof peer.cidr !== "string" || !isCidr(peer.cidr)) {
+                problems.push(at(`${field}.cidr`, `${field}.cidr ${show(peer.cidr)} is not a CIDR (like 203.0.113.0/24)`));
+            }
+            if (peer.namespaceLabels !== undefined || peer.podLabels !== undefined) {
+                problems.push(at(`${field}.cidr`, `${field}.cidr cannot be combined with namespaceLabels or podLabels in one source (the API's rule): list them as separate sources`));
+            }
+        }
+        for (const key of ["namespaceLabels", "podLabels"] as const) {
+            const labels = peer?.[key];
+            if (labels === undefined) continue;
+            if (typeof labels !== "object" || Object.keys(labels).length === 0) {
+                // An empty selector selects every namespace (or pod): say so with a field, not by accident.
+                problems.push(at(`${field}.${key}`, `${field}.${key} must hold at least one label, got ${show(labels)}`));
+            } else {
+                problems.push(...mapProblems(`${field}.${key}`, labels, true));
+            }
+        }
+    });
+    return problems;
 }
 
 /**

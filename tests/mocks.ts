@@ -19,6 +19,7 @@ export const TYPES = {
     configMap: "kubernetes:core/v1:ConfigMap",
     podDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
     autoscaler: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     key: "tls:index/privateKey:PrivateKey",
     cert: "tls:index/selfSignedCert:SelfSignedCert",
     rotation: "random:index/randomId:RandomId",

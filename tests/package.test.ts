@@ -89,6 +89,7 @@ describe("the npm package, installed from its tarball into a new program", () =>
                 "kubernetes:core/v1:ConfigMap consumer-web-config",
                 "kubernetes:core/v1:Secret consumer-web-tls",
                 "kubernetes:core/v1:Service consumer-web-service",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy consumer-web-network-policy",
                 "kubernetes:policy/v1:PodDisruptionBudget consumer-web-pdb",
                 `${COMPONENT} consumer-web`,
                 "random:index/randomId:RandomId consumer-web-tls-rotation",

@@ -113,7 +113,7 @@ pulumi.runtime.setMocks({
             case "tls:index/privateKey:PrivateKey": state.privateKeyPem = "consumer-mock-key"; break;
             case "tls:index/selfSignedCert:SelfSignedCert": state.certPem = "consumer-mock-cert"; break;
             case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment":
-            case "kubernetes:policy/v1:PodDisruptionBudget": break;
+            case "kubernetes:policy/v1:PodDisruptionBudget": case "kubernetes:networking.k8s.io/v1:NetworkPolicy": break;
             default: throw new Error("unexpected resource " + args.type);
         }
         return { id: args.name + "-id", state };

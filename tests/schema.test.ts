@@ -34,6 +34,7 @@ describe("the inferred schema", () => {
             "labels",
             "loadBalancer",
             "namespace",
+            "networkPolicy",
             "nodePorts",
             "redirectHttpToHttps",
             "replicas",
@@ -106,6 +107,8 @@ describe("the inferred schema", () => {
         ]);
         assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
         assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
+        assert.deepEqual(fields("NetworkPolicyArgs"), ["allowFrom", "enabled"]);
+        assert.deepEqual(fields("NetworkPolicyPeerArgs"), ["cidr", "namespaceLabels", "podLabels"]);
         assert.deepEqual(fields("AutoscalingArgs"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
         assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
     });

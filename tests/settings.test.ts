@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
 import { resolveSettings } from "../sdk/settings";
 
 test("defaults of every argument", () => {
@@ -32,6 +32,7 @@ test("defaults of every argument", () => {
     assert.equal(s.hsts, undefined);
     assert.equal(s.securityHeaders, true);
     assert.equal(s.autoscaling, undefined);
+    assert.deepEqual(s.networkPolicy, { enabled: true, allowFrom: undefined });
     assert.deepEqual(s.loadBalancer, {
         internal: false,
         cloud: undefined,
@@ -95,6 +96,7 @@ test("each default constant is what the field's @default documents", () => {
         ["ResourcesArgs", RESOURCES_DEFAULTS],
         ["HstsArgs", HSTS_DEFAULTS],
         ["AutoscalingArgs", AUTOSCALING_DEFAULTS],
+        ["NetworkPolicyArgs", NETWORK_POLICY_DEFAULTS],
     ] as const) {
         const docs = documented(iface);
         for (const [field, value] of Object.entries(defaults)) {
