@@ -8,10 +8,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { renderNginxConfig } from "../sdk/config";
+import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
+import { applyDefaults } from "../sdk/settings";
 import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
 
-const NGINX_CONF = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
+const NGINX_CONF = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
 
 export function build(name: string): pulumi.Output<unknown>[] {
     const { selector, labels } = handwrittenLabels(name, "pulumi");

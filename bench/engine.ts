@@ -19,7 +19,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { renderNginxConfig } from "../sdk/config";
+import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
+import { applyDefaults } from "../sdk/settings";
 import { ControlPlane, findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
 import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
 import { instanceName } from "./scenario";
@@ -79,7 +80,7 @@ function timed(cmd: string, args: string[], e: Env, cwd?: string): number {
 // kubectl side: the same objects as the component creates, written as manifests.
 
 function manifests(n: number, certPem: string, keyPem: string): object[] {
-    const config = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
+    const config = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     const objects: object[] = [];
     for (let i = 0; i < n; i++) {

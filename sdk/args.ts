@@ -221,6 +221,111 @@ export const RESOURCES_DEFAULTS = {
     memoryLimit: "128Mi",
 };
 
+/**
+ * HTTP Strict Transport Security: browsers that have seen the header over HTTPS refuse plain HTTP (and
+ * certificate errors they could otherwise click through) for the host until it expires. Sent on HTTPS
+ * responses only: RFC 6797 8.1 has browsers ignore it over HTTP.
+ * @see https://datatracker.ietf.org/doc/html/rfc6797
+ * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security
+ */
+export interface HstsArgs {
+    /**
+     * How long browsers remember to use HTTPS only (`max-age`), in seconds; 0 tells them to forget it.
+     * @default 31536000
+     */
+    maxAgeSeconds?: number;
+    /**
+     * Also applies to every subdomain of the host (`includeSubDomains`).
+     * @default false
+     */
+    includeSubDomains?: boolean;
+}
+
+/** What {@link HstsArgs} fields left unset are, as their `@default` says. */
+export const HSTS_DEFAULTS = {
+    maxAgeSeconds: 31536000,
+    includeSubDomains: false,
+};
+
+/**
+ * Autoscaling with a HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. With it the
+ * Deployment's replica count belongs to the autoscaler: the component leaves `spec.replicas` out.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ */
+export interface AutoscalingArgs {
+    /**
+     * Fewest pods the autoscaler keeps, at least 1.
+     * @default 2
+     */
+    minReplicas?: number;
+    /**
+     * Most pods the autoscaler starts; at least `minReplicas`.
+     * @default 10
+     */
+    maxReplicas?: number;
+    /**
+     * Average CPU use the autoscaler aims for, in percent of the CPU request (`resources.cpuRequest`).
+     * @default 80 (the autoscaling/v1 API's own default)
+     * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v1/
+     */
+    targetCPUUtilizationPercentage?: number;
+}
+
+/** What {@link AutoscalingArgs} fields left unset are, as their `@default` says. */
+export const AUTOSCALING_DEFAULTS = {
+    minReplicas: 2,
+    maxReplicas: 10,
+    targetCPUUtilizationPercentage: 80,
+};
+
+/**
+ * A source allowed to reach nginx: pods by labels (in the component's namespace, or in the namespaces
+ * `namespaceLabels` selects), all pods of the namespaces with `namespaceLabels`, or an IP range. `cidr`
+ * cannot be combined with the labels (the API's rule).
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
+ */
+export interface NetworkPolicyPeerArgs {
+    /**
+     * Labels of the namespaces whose pods may connect (`kubernetes.io/metadata.name` selects one by name).
+     * @default - the component's namespace, when `podLabels` is set
+     */
+    namespaceLabels?: { [key: string]: string };
+    /**
+     * Labels of the pods that may connect.
+     * @default - every pod of the selected namespaces
+     */
+    podLabels?: { [key: string]: string };
+    /**
+     * Clients in this IP range (like 203.0.113.0/24), such as a load balancer's or an office's; what
+     * nginx sees as the source depends on the Service's `externalTrafficPolicy`.
+     * @default - none
+     */
+    cidr?: string;
+}
+
+/**
+ * The NetworkPolicy of the nginx pods: ingress only to nginx's ports, egress only to DNS. It takes
+ * effect where the cluster's network plugin enforces NetworkPolicy.
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface NetworkPolicyArgs {
+    /**
+     * Create the NetworkPolicy. `false` leaves the pods' traffic unrestricted.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Sources allowed to reach nginx's ports; at least one when given.
+     * @default - any source, in the cluster or outside it
+     */
+    allowFrom?: NetworkPolicyPeerArgs[];
+}
+
+/** What {@link NetworkPolicyArgs} fields left unset are, as their `@default` says. */
+export const NETWORK_POLICY_DEFAULTS = {
+    enabled: true,
+};
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -237,7 +342,7 @@ export interface NginxServiceArgs {
      */
     image?: pulumi.Input<string>;
     /**
-     * Number of nginx pods.
+     * Number of nginx pods. Leave it unset with `autoscaling`: the autoscaler owns the count then.
      * @default 2
      * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
      */
@@ -273,10 +378,41 @@ export interface NginxServiceArgs {
      */
     redirectHttpToHttps?: boolean;
     /**
+     * Send `Strict-Transport-Security` on every HTTPS response (errors too); never on plain HTTP. Off by
+     * default because the default certificate is self-signed: a browser that has seen HSTS for a host
+     * will not let its user past a certificate it does not trust. Needs `tls.enabled`.
+     * @default - no HSTS header
+     * @see https://datatracker.ietf.org/doc/html/rfc6797
+     */
+    hsts?: HstsArgs;
+    /**
+     * Send `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and
+     * `Referrer-Policy: strict-origin-when-cross-origin` on every response, HTTP and HTTPS, errors and
+     * `/healthz` included. `false` sends none of them (for content that must be framed by other sites,
+     * say).
+     * @default true
+     * @see https://owasp.org/www-project-secure-headers/
+     */
+    securityHeaders?: boolean;
+    /**
      * Options for `serviceType: LoadBalancer`; an error with any other type.
      * @default - a public load balancer, waited for up to 600 s
      */
     loadBalancer?: LoadBalancerArgs;
+    /**
+     * Scale the Deployment with a HorizontalPodAutoscaler instead of a fixed `replicas` (which must then
+     * be unset).
+     * @default - no autoscaler; `replicas` pods
+     * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+     */
+    autoscaling?: AutoscalingArgs;
+    /**
+     * A NetworkPolicy for the pods: ingress only to nginx's ports (from anywhere, or from `allowFrom`),
+     * egress only to DNS. `{ enabled: false }` creates none.
+     * @default - created, ingress from any source
+     * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+     */
+    networkPolicy?: NetworkPolicyArgs;
     /**
      * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
      * @default true (the Kubernetes default)
@@ -316,6 +452,7 @@ export const DEFAULTS = {
     httpPort: 80,
     httpsPort: 443,
     redirectHttpToHttps: false,
+    securityHeaders: true,
     enableServiceLinks: true,
     labels: {} as { [key: string]: string },
     serviceAnnotations: {} as { [key: string]: string },

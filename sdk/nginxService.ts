@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs, ServiceType } from "./args";
+import { createAutoscaler, createDisruptionBudget } from "./availability";
 import { createConfig } from "./config";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
 import { resolveSettings } from "./settings";
+import { createNetworkPolicy } from "./networkPolicy";
 import { createTls } from "./tls";
 import { createWorkload } from "./workload";
 
@@ -54,7 +56,10 @@ export class NginxService extends pulumi.ComponentResource {
         // An existing Secret is read and checked before anything else is created or changed.
         const childOpts = { parent: this, dependsOn: tls?.dependsOn };
         const config = createConfig(settings, childOpts);
-        createWorkload(settings, config.metadata.name, tls?.secretName, childOpts);
+        const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, childOpts);
+        createDisruptionBudget(settings, childOpts);
+        createAutoscaler(settings, deployment.metadata.name, childOpts);
+        createNetworkPolicy(settings, childOpts);
         const service: k8s.core.v1.Service = createService(settings, childOpts);
 
         const ingress = loadBalancerIngress(service);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, Cloud, DEFAULTS, ExternalTrafficPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
 import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
@@ -30,6 +30,12 @@ export interface Settings {
         existingSecretName: pulumi.Input<string> | undefined;
     };
     redirectHttpToHttps: boolean;
+    /** Undefined when `hsts` is not given: no header. */
+    hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
+    securityHeaders: boolean;
+    /** Undefined when `autoscaling` is not given: `replicas` pods, no autoscaler. */
+    autoscaling: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number } | undefined;
+    networkPolicy: { enabled: boolean; allowFrom: NetworkPolicyPeerArgs[] | undefined };
     loadBalancer: {
         internal: boolean;
         cloud: Cloud | undefined;
@@ -89,6 +95,9 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
             externalTrafficPolicy: lb.externalTrafficPolicy,
             loadBalancerClass: lb.loadBalancerClass,
         },
+        hsts: args.hsts === undefined ? undefined : withDefaults(args.hsts, HSTS_DEFAULTS),
+        autoscaling: args.autoscaling === undefined ? undefined : withDefaults(args.autoscaling, AUTOSCALING_DEFAULTS),
+        networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },

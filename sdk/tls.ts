@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import { KeyAlgorithm } from "./args";
 import { TLS_SECRET_KEYS } from "./pod";
 import { Settings } from "./settings";
-import { NginxServiceArgsError } from "./validation";
+import { at, NginxServiceArgsError } from "./validation";
 
 /**
  * Snake case on purpose: @pulumi/tls silently drops any other spelling, which would yield a certificate
@@ -64,7 +64,10 @@ export function certificateFromSecret(component: string, secretName: pulumi.Inpu
             const crt = data?.[TLS_SECRET_KEYS.certificate];
             if (type !== "kubernetes.io/tls" || crt === undefined) {
                 throw new NginxServiceArgsError(component, [
-                    `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with ${TLS_SECRET_KEYS.certificate} and ${TLS_SECRET_KEYS.privateKey}, found type ${JSON.stringify(type)}`,
+                    at(
+                        "tls.existingSecretName",
+                        `tls.existingSecretName ${JSON.stringify(name)} must name a kubernetes.io/tls Secret with ${TLS_SECRET_KEYS.certificate} and ${TLS_SECRET_KEYS.privateKey}, found type ${JSON.stringify(type)}`,
+                    ),
                 ]);
             }
             return Buffer.from(crt, "base64").toString("utf8");
@@ -130,6 +133,9 @@ export function createTls(settings: Settings, parent: pulumi.Resource): TlsResul
         {
             metadata: { namespace: settings.namespace, labels: settings.labels },
             type: "kubernetes.io/tls",
+            // Immutable, like the ConfigMap: a provider with enableSecretMutable still replaces it, so a
+            // new key pair reaches the pods only through a new Secret and a rollout.
+            immutable: true,
             data: tlsSecretData(certificate.certPem, keyPem),
         },
         { parent, additionalSecretOutputs: ["data", "stringData"] },

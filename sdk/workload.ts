@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_VOLUME, CONTAINER_NAME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
+import { deploymentReplicas, topologySpread } from "./availability";
 import { Settings } from "./settings";
 
 /**
@@ -29,6 +30,7 @@ export function podSpec(
     return {
         enableServiceLinks: settings.enableServiceLinks,
         terminationGracePeriodSeconds: TERMINATION.gracePeriodSeconds,
+        topologySpreadConstraints: topologySpread(settings),
         // nginx never talks to the API server: no token in the pod.
         automountServiceAccountToken: false,
         securityContext: {
@@ -95,7 +97,7 @@ export function createWorkload(
         {
             metadata: { name: settings.name, namespace: settings.namespace, labels: settings.labels },
             spec: {
-                replicas: settings.replicas,
+                ...deploymentReplicas(settings),
                 selector: { matchLabels: settings.selectorLabels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {

@@ -6,14 +6,21 @@ import { installMocks, TYPES } from "./mocks";
 
 const mocks = installMocks();
 
-import { NginxService } from "../sdk";
-import { renderNginxConfig } from "../sdk/config";
+import { NginxService, NginxServiceArgs } from "../sdk";
+import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
+import { resolveSettings } from "../sdk/settings";
 
 const blocks = (conf: string) => conf.split(/^server \{$/m).slice(1);
+/** The config of `new NginxService("cfg", args)`. */
+const rendered = (args: NginxServiceArgs = {}) => renderNginxConfig(nginxConfigOptions(resolveSettings("cfg", args)));
+/** The options the defaults give, with `overrides`. */
+const options = (overrides: Partial<NginxConfigOptions>): NginxConfigOptions => ({ ...nginxConfigOptions(resolveSettings("cfg", {})), ...overrides });
+/** Each `location` block's body (the config has no nested blocks inside a location). */
+const locations = (server: string) => [...server.matchAll(/^\s*location [^{]*\{([^}]*)\}/gm)].map((m) => m[1]);
 
 describe("renderNginxConfig", () => {
     test("HTTP and HTTPS servers on the container's unprivileged ports, TLS 1.2 and 1.3 only", () => {
-        const conf = renderNginxConfig({ tls: true, redirectHttpToHttps: false, httpsPort: 443 });
+        const conf = renderNginxConfig(options({ tls: true, redirectHttpToHttps: false, httpsPort: 443 }));
         const [http, https] = blocks(conf);
         assert.match(http, /^\s*listen 8080;$/m);
         assert.match(https, /^\s*listen 8443 ssl;$/m);
@@ -24,23 +31,82 @@ describe("renderNginxConfig", () => {
     });
 
     test("/healthz answers on both servers", () => {
-        const [http, https] = blocks(renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 443 }));
+        const [http, https] = blocks(renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 443 })));
         for (const server of [http, https]) {
             assert.match(server, /location = \/healthz \{[^}]*return 200/);
         }
     });
 
     test("the redirect keeps the method (308) and names the HTTPS Service port unless it is 443", () => {
-        const [http443] = blocks(renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 443 }));
+        const [http443] = blocks(renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 443 })));
         assert.match(http443, /return 308 https:\/\/\$host\$request_uri;/);
-        const [http8443] = blocks(renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 }));
+        const [http8443] = blocks(renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 })));
         assert.match(http8443, /return 308 https:\/\/\$host:8443\$request_uri;/);
     });
 
     test("without TLS there is one plain server and no ssl directive", () => {
-        const conf = renderNginxConfig({ tls: false, redirectHttpToHttps: false, httpsPort: 443 });
+        const conf = renderNginxConfig(options({ tls: false, redirectHttpToHttps: false, httpsPort: 443 }));
         assert.equal(blocks(conf).length, 1);
         assert.doesNotMatch(conf, /ssl/);
+    });
+});
+
+describe("headers, server tokens and ciphers", () => {
+    test("server_tokens off on both servers, so neither the Server header nor an error page names the version", () => {
+        for (const conf of [rendered(), rendered({ tls: { enabled: false } })]) {
+            for (const server of blocks(conf)) {
+                assert.match(server, /^ {4}server_tokens off;$/m);
+            }
+        }
+    });
+
+    test("TLS 1.2 offers only Mozilla intermediate's suites: ECDHE with AES-GCM or ChaCha20-Poly1305", () => {
+        const [, https] = blocks(rendered());
+        const line = /^ {4}ssl_ciphers (\S+);$/m.exec(https);
+        assert.ok(line, "an explicit ssl_ciphers");
+        const suites = line[1].split(":");
+        assert.deepEqual(suites, [...TLS12_CIPHERS]);
+        for (const suite of suites) {
+            assert.match(suite, /^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$/, suite);
+        }
+        // Both key types the component generates have suites.
+        assert.ok(suites.some((s) => s.startsWith("ECDHE-RSA-")) && suites.some((s) => s.startsWith("ECDHE-ECDSA-")));
+    });
+
+    test("security headers on by default, on both servers, with always (error responses too)", () => {
+        const expected = Object.entries(SECURITY_HEADERS).map(([name, value]) => `    add_header ${name} "${value}" always;`);
+        for (const server of blocks(rendered())) {
+            const added = server.split("\n").filter((line) => /^\s*add_header /.test(line) && !line.includes("Strict-Transport-Security"));
+            assert.deepEqual(added, expected);
+        }
+        assert.ok(Object.keys(SECURITY_HEADERS).includes("X-Content-Type-Options") && Object.keys(SECURITY_HEADERS).includes("X-Frame-Options"));
+    });
+
+    test("securityHeaders false: no add_header at all (HSTS off)", () => {
+        assert.doesNotMatch(rendered({ securityHeaders: false }), /add_header/);
+    });
+
+    test("no location declares add_header, which would drop every server-level header there", () => {
+        for (const args of [{}, { redirectHttpToHttps: true }, { hsts: {} }, { tls: { enabled: false } }] as NginxServiceArgs[]) {
+            for (const server of blocks(rendered(args))) {
+                const bodies = locations(server);
+                assert.ok(bodies.length >= 2, `the locations were found: ${server}`);
+                for (const body of bodies) {
+                    assert.doesNotMatch(body, /add_header/);
+                }
+            }
+        }
+    });
+
+    test("HSTS off by default; with hsts, on the HTTPS server only", () => {
+        assert.doesNotMatch(rendered(), /Strict-Transport-Security/);
+        const [http, https] = blocks(rendered({ hsts: {}, redirectHttpToHttps: true }));
+        assert.doesNotMatch(http, /Strict-Transport-Security/);
+        assert.match(https, /^ {4}add_header Strict-Transport-Security "max-age=31536000" always;$/m);
+        const [, withSubdomains] = blocks(rendered({ hsts: { maxAgeSeconds: 600, includeSubDomains: true } }));
+        assert.match(withSubdomains, /^ {4}add_header Strict-Transport-Security "max-age=600; includeSubDomains" always;$/m);
+        const [, hstsOnly] = blocks(rendered({ hsts: { maxAgeSeconds: 0 }, securityHeaders: false }));
+        assert.deepEqual(hstsOnly.split("\n").filter((l) => l.includes("add_header")), [`    add_header Strict-Transport-Security "max-age=0" always;`]);
     });
 });
 
@@ -49,7 +115,8 @@ describe("the ConfigMap", () => {
         const { one } = await mocks.deployed(new NginxService("cfg", { redirectHttpToHttps: true, httpsPort: 8443 }));
         const configMap = one(TYPES.configMap);
         assert.equal(configMap.inputs.metadata.name, undefined, "auto-named, so a change creates before it deletes");
-        assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 }) });
+        assert.equal(configMap.inputs.immutable, true, "immutable: a change is always a new ConfigMap, even with enableConfigMapMutable");
+        assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 })) });
         const volume = one(TYPES.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(volume.configMap.name, configMap.state.metadata.name);
     });

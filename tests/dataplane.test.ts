@@ -12,13 +12,16 @@ import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/real
 const mocks = installMocks({ tls: realTls });
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { HEALTH_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
+import { SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
+import { CONFIG_FILE_NAME, CONFIG_VOLUME, HEALTH_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
 import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
-import { httpGet, httpsGet, keyMatchesCertificate, tlsHandshake, TlsVersion } from "./harness/probe";
+import { httpGet, httpsGet, keyMatchesCertificate, Response, tlsHandshake, TlsVersion } from "./harness/probe";
 
 const NAME = "my-nginx";
 /** What a client in the cluster may call the Service (namespace default, domain cluster.local). */
 const SERVICE_NAMES = [NAME, `${NAME}.default`, `${NAME}.default.svc`, `${NAME}.default.svc.cluster.local`];
+/** The server config as the pod sees it. */
+const CONFIG_FILE = `${CONFIG_VOLUME.mountPath}/${CONFIG_FILE_NAME}`;
 /** A name nobody put in the certificate. */
 const FOREIGN_NAME = "not-my-nginx.default.svc.cluster.local";
 
@@ -32,7 +35,13 @@ interface Deployed {
  * Registers `new NginxService("my-nginx", args)` under the mocks, waits for every registration, and
  * starts nginx on what the Deployment mounts. Stops nginx when `body` ends, whether it passed or not.
  */
-async function withDeployed(args: NginxServiceArgs, options: Omit<MockOptions, "tls">, body: (deployed: Deployed) => Promise<void>): Promise<void> {
+async function withDeployed(
+    args: NginxServiceArgs,
+    options: Omit<MockOptions, "tls">,
+    body: (deployed: Deployed) => Promise<void>,
+    /** For control runs only: edits the generated server config before nginx reads it. */
+    editConfig?: (config: string) => string,
+): Promise<void> {
     mocks.reset();
     mocks.configure({ tls: realTls, ...options });
     const { outputs } = await mocks.deployed(new NginxService(NAME, args));
@@ -40,7 +49,11 @@ async function withDeployed(args: NginxServiceArgs, options: Omit<MockOptions, "
     if (args.tls?.enabled !== false) {
         assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
     }
-    const nginx = await startNginx({ layout: podLayout(mocks.resources) });
+    const layout = podLayout(mocks.resources);
+    if (editConfig) {
+        layout.files = layout.files.map((file) => (file.path === CONFIG_FILE ? { ...file, content: Buffer.from(editConfig(file.content.toString("utf8"))) } : file));
+    }
+    const nginx = await startNginx({ layout });
     try {
         await body({ certificatePem, nginx });
     } catch (error) {
@@ -124,6 +137,51 @@ async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: st
     }
 }
 
+/** What a response must carry: the security headers (or none of them), and HSTS exactly as given. */
+interface ExpectedHeaders {
+    security: boolean;
+    /** The Strict-Transport-Security value; undefined: no such header. */
+    hsts?: string;
+}
+
+function assertHeaders(response: Response, expected: ExpectedHeaders, what: string): void {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+        assert.equal(response.headers[name.toLowerCase()], expected.security ? value : undefined, `${what}: ${name}`);
+    }
+    assert.equal(response.headers["strict-transport-security"], expected.hsts, `${what}: Strict-Transport-Security`);
+    // server_tokens off: "nginx", without the version, in the header and in nginx's own error pages.
+    assert.equal(response.headers.server, "nginx", `${what}: Server header`);
+    assert.doesNotMatch(response.body, /nginx\/\d/, `${what}: the body names no nginx version`);
+}
+
+/**
+ * Every kind of answer on each server: content (200, or the redirect's 308), `/healthz` (its own
+ * location), and a 404 error page (`always` is what puts headers on it). HSTS on HTTPS answers only.
+ */
+async function assertResponseHeaders({ certificatePem, nginx }: Deployed, expected: ExpectedHeaders): Promise<void> {
+    const http = { ...expected, hsts: undefined };
+    const root = await httpGet({ port: nginx.ports.http, host: NAME, path: "/" });
+    assert.ok([200, 308].includes(root.status), `GET http://${NAME}/ is content or the redirect, got ${root.status}`);
+    assertHeaders(root, http, `GET http://${NAME}/ (${root.status})`);
+    const health = await httpGet({ port: nginx.ports.http, host: NAME, path: HEALTH_PATH });
+    assert.equal(health.status, 200);
+    assertHeaders(health, http, `GET http://${NAME}${HEALTH_PATH}`);
+    if (root.status === 200) {
+        const missing = await httpGet({ port: nginx.ports.http, host: NAME, path: "/no/such/page" });
+        assert.equal(missing.status, 404);
+        assert.match(missing.body, /<center>nginx<\/center>/, "nginx's own error page");
+        assertHeaders(missing, http, `GET http://${NAME}/no/such/page (404)`);
+    }
+    if (certificatePem === undefined) {
+        return;
+    }
+    for (const [path, status] of [["/", 200], [HEALTH_PATH, 200], ["/no/such/page", 404]] as const) {
+        const response = await httpsGet({ port: nginx.ports.https, ca: certificatePem, servername: NAME, path });
+        assert.equal(response.status, status, `GET https://${NAME}${path}`);
+        assertHeaders(response, expected, `GET https://${NAME}${path} (${status})`);
+    }
+}
+
 describe("data plane: the generated config and certificate in a real nginx", () => {
     test("TLS on (default): HTTPS for every Service name, HTTP alongside, RSA 2048", async () => {
         await withDeployed({}, {}, async (deployed) => {
@@ -132,12 +190,14 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             assert.equal(key.asymmetricKeyType, "rsa");
             assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
             await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem! }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
+            await assertResponseHeaders(deployed, { security: true });
         });
     });
 
     test("redirectHttpToHttps: plain HTTP answers 308 to https://<host>/..., /healthz still 200", async () => {
         await withDeployed({ redirectHttpToHttps: true }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES, { location: (host, path) => `https://${host}${path}` });
+            await assertResponseHeaders(deployed, { security: true });
         });
     });
 
@@ -178,6 +238,7 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             const health = await httpGet({ port: nginx.ports.http, host: NAME, path: HEALTH_PATH });
             assert.equal(health.status, 200);
             assert.equal(health.body, "ok\n");
+            await assertResponseHeaders({ certificatePem, nginx }, { security: true });
         });
     });
 
@@ -207,5 +268,69 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             assert.equal(mocks.byType(TYPES.cert).length, 0, "nothing is generated");
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
         });
+    });
+});
+
+describe("data plane: headers, server tokens and TLS 1.2 ciphers in a real nginx", () => {
+    test("hsts with includeSubDomains: on every HTTPS answer (200, /healthz, 404), on no HTTP one", async () => {
+        await withDeployed({ hsts: { maxAgeSeconds: 600, includeSubDomains: true }, redirectHttpToHttps: true }, {}, async (deployed) => {
+            await assertResponseHeaders(deployed, { security: true, hsts: "max-age=600; includeSubDomains" });
+        });
+    });
+
+    test("securityHeaders false with hsts: only HSTS is added", async () => {
+        await withDeployed({ securityHeaders: false, hsts: {} }, {}, async (deployed) => {
+            await assertResponseHeaders(deployed, { security: false, hsts: "max-age=31536000" });
+        });
+    });
+
+    test("control: without the generated server_tokens off, this nginx names its version (so the checks above can fail)", async () => {
+        await withDeployed(
+            {},
+            {},
+            async ({ nginx }) => {
+                const missing = await httpGet({ port: nginx.ports.http, host: NAME, path: "/no/such/page" });
+                assert.match(String(missing.headers.server), /^nginx\/\d/);
+                assert.match(missing.body, /nginx\/\d/);
+            },
+            (config) => {
+                assert.match(config, /server_tokens off;/);
+                return config.replace(/^\s*server_tokens off;\n/gm, "");
+            },
+        );
+    });
+
+    test("TLS 1.2 negotiates only the listed suites: CBC, static-RSA and non-ECDHE suites are refused", async () => {
+        for (const keyAlgorithm of ["RSA", "ECDSA"] as const) {
+            await withDeployed({ tls: { keyAlgorithm } }, {}, async ({ nginx }) => {
+                const port = nginx.ports.https;
+                const usable = TLS12_CIPHERS.filter((suite) => suite.startsWith(keyAlgorithm === "RSA" ? "ECDHE-RSA-" : "ECDHE-ECDSA-"));
+                assert.equal(usable.length, 3);
+                for (const suite of usable) {
+                    const result = await tlsHandshake(port, "tls1_2", NAME, suite);
+                    assert.ok(result.accepted && result.cipher === suite, `${keyAlgorithm}: ${suite} is negotiated:\n${result.output}`);
+                }
+                const refused = keyAlgorithm === "RSA" ? ["AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384"] : ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"];
+                for (const suite of refused) {
+                    const result = await tlsHandshake(port, "tls1_2", NAME, suite);
+                    assert.ok(!result.accepted && result.alert === "handshake failure", `${keyAlgorithm}: ${suite} is refused:\n${result.output}`);
+                }
+            });
+        }
+    });
+
+    test("control: without the generated ssl_ciphers, this nginx negotiates a CBC suite (so the refusals above can fail)", async () => {
+        await withDeployed(
+            {},
+            {},
+            async ({ nginx }) => {
+                const result = await tlsHandshake(nginx.ports.https, "tls1_2", NAME, "ECDHE-RSA-AES128-SHA");
+                assert.ok(result.accepted && result.cipher === "ECDHE-RSA-AES128-SHA", result.output);
+            },
+            (config) => {
+                assert.match(config, /ssl_ciphers /);
+                return config.replace(/^\s*ssl_ciphers [^;]*;\n/gm, "");
+            },
+        );
     });
 });

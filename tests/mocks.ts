@@ -17,10 +17,16 @@ export const TYPES = {
     service: "kubernetes:core/v1:Service",
     secret: "kubernetes:core/v1:Secret",
     configMap: "kubernetes:core/v1:ConfigMap",
+    podDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+    autoscaler: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     key: "tls:index/privateKey:PrivateKey",
     cert: "tls:index/selfSignedCert:SelfSignedCert",
     rotation: "random:index/randomId:RandomId",
 } as const;
+
+/** The Kubernetes kinds the mocks create (what `kubernetes()` below adds is the same for all of them). */
+const KUBERNETES_TYPES: string[] = Object.values(TYPES).filter((type) => type.startsWith("kubernetes:"));
 
 export interface RecordedResource {
     type: string;
@@ -154,7 +160,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     private emulate(type: string, name: string, inputs: any): any {
-        if (type.startsWith("kubernetes:")) {
+        if (KUBERNETES_TYPES.includes(type)) {
             return this.kubernetes(type, name, inputs);
         }
         switch (type) {

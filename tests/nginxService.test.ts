@@ -10,14 +10,17 @@ const mocks = installMocks();
 import { NginxService, ServiceType } from "../sdk";
 
 describe("ClusterIP scenario (the tutorial's first Service)", () => {
-    test("registers key, certificate, Secret, ConfigMap, Deployment and Service, all children of the component", async () => {
+    test("registers key, certificate, Secret, ConfigMap, Deployment, PodDisruptionBudget, NetworkPolicy and Service, all children of the component", async () => {
         const { outputs: out, resources: recorded, one } = await mocks.deployed(new NginxService("web-a"));
-        assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).sort());
+        // Every type the component can register except the autoscaler, which only `autoscaling` adds.
+        assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).filter((t) => t !== T.autoscaler).sort());
         // Logical names derive from the component's, so two instances never collide.
         assert.deepEqual(recorded.map((r) => r.name).sort(), [
             "web-a",
             "web-a-config",
             "web-a-deployment",
+            "web-a-network-policy",
+            "web-a-pdb",
             "web-a-service",
             "web-a-tls",
             "web-a-tls-cert",

@@ -74,6 +74,9 @@ try {
     new NginxService("consumer-bad", { replicas: -1 });
 } catch (e) {
     caught = e instanceof NginxServiceArgsError ? e.message : \`not an NginxServiceArgsError: \${e}\`;
+    // The engine lists the problems of an InputPropertiesError of the consumer's own @pulumi/pulumi.
+    if (!pulumi.InputPropertiesError.isInstance(e)) caught = \`not an InputPropertiesError of this @pulumi/pulumi: \${e}\`;
+    else caught += \`\\npaths: \${e.errors.map((error) => error.propertyPath).join(",")}\`;
 }
 export const argsError = caught;
 `;
@@ -109,7 +112,8 @@ pulumi.runtime.setMocks({
             case "random:index/randomId:RandomId": state.hex = "00ff00ff"; break;
             case "tls:index/privateKey:PrivateKey": state.privateKeyPem = "consumer-mock-key"; break;
             case "tls:index/selfSignedCert:SelfSignedCert": state.certPem = "consumer-mock-cert"; break;
-            case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment": break;
+            case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment":
+            case "kubernetes:policy/v1:PodDisruptionBudget": case "kubernetes:networking.k8s.io/v1:NetworkPolicy": break;
             default: throw new Error("unexpected resource " + args.type);
         }
         return { id: args.name + "-id", state };

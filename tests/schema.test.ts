@@ -24,18 +24,22 @@ describe("the inferred schema", () => {
         const component = result.components.NginxService;
         assert.ok(component, `components: ${Object.keys(result.components)}`);
         assert.deepEqual(Object.keys(component.inputs).sort(), [
+            "autoscaling",
             "clusterDomain",
             "enableServiceLinks",
+            "hsts",
             "httpPort",
             "httpsPort",
             "image",
             "labels",
             "loadBalancer",
             "namespace",
+            "networkPolicy",
             "nodePorts",
             "redirectHttpToHttps",
             "replicas",
             "resources",
+            "securityHeaders",
             "serviceAnnotations",
             "serviceType",
             "tls",
@@ -102,6 +106,10 @@ describe("the inferred schema", () => {
             "timeoutSeconds",
         ]);
         assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
+        assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
+        assert.deepEqual(fields("NetworkPolicyArgs"), ["allowFrom", "enabled"]);
+        assert.deepEqual(fields("NetworkPolicyPeerArgs"), ["cidr", "namespaceLabels", "podLabels"]);
+        assert.deepEqual(fields("AutoscalingArgs"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
         assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
     });
 

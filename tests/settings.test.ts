@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { DEFAULTS, LOAD_BALANCER_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
 import { resolveSettings } from "../sdk/settings";
 
 test("defaults of every argument", () => {
@@ -29,6 +29,10 @@ test("defaults of every argument", () => {
         existingSecretName: undefined,
     });
     assert.equal(s.redirectHttpToHttps, false);
+    assert.equal(s.hsts, undefined);
+    assert.equal(s.securityHeaders, true);
+    assert.equal(s.autoscaling, undefined);
+    assert.deepEqual(s.networkPolicy, { enabled: true, allowFrom: undefined });
     assert.deepEqual(s.loadBalancer, {
         internal: false,
         cloud: undefined,
@@ -62,6 +66,11 @@ test("falsy values given by the user are kept, not replaced by defaults", () => 
     assert.equal(s.loadBalancer.awaitAddress, false);
 });
 
+test("hsts given, even empty, is on with its defaults", () => {
+    assert.deepEqual(resolveSettings("my-nginx", { hsts: {} }).hsts, { maxAgeSeconds: 31536000, includeSubDomains: false });
+    assert.deepEqual(resolveSettings("my-nginx", { hsts: { maxAgeSeconds: 0, includeSubDomains: true } }).hsts, { maxAgeSeconds: 0, includeSubDomains: true });
+});
+
 test("fields outside the API are not carried into the settings", () => {
     const s = resolveSettings("my-nginx", { resources: { cpuRequest: "1", gpu: "1" } as any, tls: { curve: "P224" } as any });
     assert.deepEqual(s.resources, { cpuRequest: "1", memoryRequest: "64Mi", cpuLimit: "500m", memoryLimit: "128Mi" });
@@ -85,6 +94,9 @@ test("each default constant is what the field's @default documents", () => {
         ["TlsArgs", TLS_DEFAULTS],
         ["LoadBalancerArgs", LOAD_BALANCER_DEFAULTS],
         ["ResourcesArgs", RESOURCES_DEFAULTS],
+        ["HstsArgs", HSTS_DEFAULTS],
+        ["AutoscalingArgs", AUTOSCALING_DEFAULTS],
+        ["NetworkPolicyArgs", NETWORK_POLICY_DEFAULTS],
     ] as const) {
         const docs = documented(iface);
         for (const [field, value] of Object.entries(defaults)) {

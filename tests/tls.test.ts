@@ -79,6 +79,7 @@ describe("the Secret", () => {
         assert.equal(secret.type, "kubernetes.io/tls");
         assert.equal(secret.metadata.name, undefined);
         assert.equal(secret.metadata.labels.team, "web");
+        assert.equal(secret.immutable, true, "immutable: a new key pair is always a new Secret");
     });
 
     test("tlsSecretData base64-encodes both files and is a Pulumi secret", async () => {

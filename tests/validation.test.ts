@@ -1,6 +1,8 @@
 // Every argument Kubernetes or nginx would reject is refused up front, with the field and the value in
 // the message. Pure functions: no mocks needed.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs } from "../sdk/args";
@@ -9,6 +11,9 @@ import { checkReplicas, checkWhenKnown, isCidr, NginxServiceArgsError, validateS
 
 /** What the constructor checks before registering anything: the settings resolved from `args`. */
 const validateArgs = (name: string, args: NginxServiceArgs) => validateSettings(applyDefaults(name, args), args);
+
+/** The component's inputs, and `name` (its name is checked too). */
+const INPUTS = ["name", ...Object.keys(JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "tests", "schema.snapshot.json"), "utf8")).resources["nginx-service:index:NginxService"].inputProperties)];
 
 const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["negative replicas", { replicas: -1 }, /replicas must be a whole number >= 0, got -1/],
@@ -43,6 +48,26 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["bad cloud", { serviceType: "LoadBalancer", loadBalancer: { cloud: "ibm" as any } }, /loadBalancer.cloud must be one of "aws", "gcp", "azure", "tencent", got "ibm"/],
     ["bad traffic policy", { serviceType: "LoadBalancer", loadBalancer: { externalTrafficPolicy: "Nearest" as any } }, /loadBalancer.externalTrafficPolicy must be one of "Cluster", "Local", got "Nearest"/],
     ["timeout not positive", { serviceType: "LoadBalancer", loadBalancer: { timeoutSeconds: -5 } }, /loadBalancer.timeoutSeconds must be a whole number > 0, got -5/],
+    ["hsts without TLS", { hsts: {}, tls: { enabled: false } }, /hsts \(\{\}\) is set but tls.enabled is false: HSTS is sent on HTTPS responses only/],
+    ["hsts max-age negative", { hsts: { maxAgeSeconds: -1 } }, /hsts.maxAgeSeconds must be a whole number >= 0, got -1/],
+    ["hsts max-age fractional", { hsts: { maxAgeSeconds: 1.5 } }, /hsts.maxAgeSeconds must be a whole number >= 0, got 1.5/],
+    ["hsts includeSubDomains not a boolean", { hsts: { includeSubDomains: "yes" as any } }, /hsts.includeSubDomains must be true or false, got "yes"/],
+    ["securityHeaders not a boolean", { securityHeaders: "off" as any }, /securityHeaders must be true or false, got "off"/],
+    ["replicas with autoscaling", { replicas: 3, autoscaling: {} }, /replicas \(3\) is set but autoscaling is set too: the autoscaler owns the replica count/],
+    ["replicas as an Output with autoscaling", { replicas: pulumi.output(3), autoscaling: {} }, /replicas \(an Output\) is set but autoscaling is set too/],
+    ["autoscaling max below min", { autoscaling: { minReplicas: 4, maxReplicas: 3 } }, /autoscaling.maxReplicas \(3\) must be at least autoscaling.minReplicas \(4\)/],
+    ["autoscaling max below the default min", { autoscaling: { maxReplicas: 1 } }, /autoscaling.maxReplicas \(1\) must be at least autoscaling.minReplicas \(2\)/],
+    ["autoscaling min 0", { autoscaling: { minReplicas: 0 } }, /autoscaling.minReplicas must be a whole number > 0, got 0/],
+    ["autoscaling target 0", { autoscaling: { targetCPUUtilizationPercentage: 0 } }, /autoscaling.targetCPUUtilizationPercentage must be a whole number > 0, got 0/],
+    ["autoscaling target fractional", { autoscaling: { targetCPUUtilizationPercentage: 75.5 } }, /autoscaling.targetCPUUtilizationPercentage must be a whole number > 0, got 75.5/],
+    ["networkPolicy.enabled not a boolean", { networkPolicy: { enabled: "no" as any } }, /networkPolicy.enabled must be true or false, got "no"/],
+    ["allowFrom with the policy off", { networkPolicy: { enabled: false, allowFrom: [{ cidr: "10.0.0.0/8" }] } }, /networkPolicy.allowFrom \(\[\{"cidr":"10.0.0.0\/8"\}\]\) is set but networkPolicy.enabled is false/],
+    ["allowFrom empty", { networkPolicy: { allowFrom: [] } }, /networkPolicy.allowFrom must list at least one source \(leave it unset to allow any\), got \[\]/],
+    ["allowFrom source with nothing set", { networkPolicy: { allowFrom: [{}] } }, /networkPolicy.allowFrom\[0\] must set namespaceLabels, podLabels or cidr, got \{\}/],
+    ["allowFrom bad CIDR", { networkPolicy: { allowFrom: [{ podLabels: { a: "b" } }, { cidr: "10.0.0.0/40" }] } }, /networkPolicy.allowFrom\[1\].cidr "10.0.0.0\/40" is not a CIDR/],
+    ["allowFrom CIDR with labels", { networkPolicy: { allowFrom: [{ cidr: "10.0.0.0/8", podLabels: { a: "b" } }] } }, /networkPolicy.allowFrom\[0\].cidr cannot be combined with namespaceLabels or podLabels/],
+    ["allowFrom empty selector", { networkPolicy: { allowFrom: [{ namespaceLabels: {} }] } }, /networkPolicy.allowFrom\[0\].namespaceLabels must hold at least one label, got \{\}/],
+    ["allowFrom bad label value", { networkPolicy: { allowFrom: [{ podLabels: { app: "my app" } }] } }, /networkPolicy.allowFrom\[0\].podLabels\["app"\] value "my app" is not a valid label value/],
     ["bad quantity", { resources: { memoryLimit: "lots" } }, /resources.memoryLimit "lots" is not a Kubernetes quantity/],
     ["bad quantity in a field the API does not have", { resources: { gpu: "lots" } as any }, /resources.gpu "lots" is not a Kubernetes quantity/],
     ["selector label overridden", { labels: { "app.kubernetes.io/instance": "other" } }, /labels\["app.kubernetes.io\/instance"\] \("other"\) is set by the component for the selector and cannot be overridden/],
@@ -60,6 +85,12 @@ describe("validateArgs refuses bad input, naming the field and the value", () =>
                     assert.ok(error instanceof NginxServiceArgsError, `not an NginxServiceArgsError: ${error}`);
                     assert.match(error.message, message);
                     assert.match(error.message, /^NginxService "my-nginx" has invalid arguments:/);
+                    // One property path per problem, each naming an input the component has.
+                    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+                    assert.deepEqual(error.errors.map((e) => e.reason), error.problems);
+                    for (const { propertyPath } of error.errors) {
+                        assert.ok(INPUTS.includes(propertyPath.split(/[.[]/)[0]), `${propertyPath} is under an input`);
+                    }
                     return true;
                 },
             );
@@ -84,6 +115,52 @@ describe("validateArgs refuses bad input, naming the field and the value", () =>
     });
 });
 
+describe("the error is the SDK's InputPropertiesError, a property path per problem", () => {
+    test("each problem under the path of the input it is about", () => {
+        assert.throws(
+            () =>
+                validateArgs("my-nginx", {
+                    replicas: -2,
+                    tls: { ipAddresses: ["10.0.0.1", "x"], dnsNames: ["ok.example", "bad name"] },
+                    labels: { team: "pay ments" },
+                    resources: { cpuLimit: "lots" },
+                    serviceType: "LoadBalancer",
+                    loadBalancer: { sourceRanges: ["10.0.0.0/8", "nope"] },
+                    hsts: { maxAgeSeconds: -1 },
+                }),
+            (error: unknown) => {
+                assert.ok(error instanceof pulumi.InputPropertiesError, "what the provider server turns into the engine's property list");
+                assert.ok(error instanceof NginxServiceArgsError);
+                assert.deepEqual(error.errors.map((e) => e.propertyPath).sort(), [
+                    "hsts.maxAgeSeconds",
+                    'labels["team"]',
+                    "loadBalancer.sourceRanges[1]",
+                    "replicas",
+                    "resources.cpuLimit",
+                    "tls.dnsNames[1]",
+                    "tls.ipAddresses[1]",
+                ]);
+                assert.equal(error.name, "NginxServiceArgsError");
+                return true;
+            },
+        );
+    });
+
+    test("a secret Output's bad value is never printed: the message shows [secret] instead", async () => {
+        const checked = checkWhenKnown("c", pulumi.secret(-7), checkReplicas) as any;
+        for (const sibling of [checked.isKnown, checked.isSecret, checked.allResources?.()]) {
+            sibling?.catch?.(() => undefined);
+        }
+        await assert.rejects(checked.promise(), (error: unknown) => {
+            assert.ok(error instanceof NginxServiceArgsError);
+            assert.equal(error.message, 'NginxService "c" has invalid arguments:\n  - replicas must be a whole number >= 0, got [secret]');
+            assert.deepEqual(error.errors, [{ propertyPath: "replicas", reason: "replicas must be a whole number >= 0, got [secret]" }]);
+            assert.doesNotMatch(JSON.stringify({ ...error, message: error.message }), /-7/);
+            return true;
+        });
+    });
+});
+
 describe("validateArgs accepts what Kubernetes accepts", () => {
     const valid: [string, NginxServiceArgs][] = [
         ["nothing", {}],
@@ -94,6 +171,12 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["IPv6 addresses and ranges", { serviceType: "LoadBalancer", tls: { ipAddresses: ["::1", "192.0.2.1"] }, loadBalancer: { sourceRanges: ["2001:db8::/32", "0.0.0.0/0"] } }],
         ["wildcard DNS name", { tls: { dnsNames: ["*.example.com"] } }],
         ["internal on tencent with its subnet", { serviceType: "LoadBalancer", loadBalancer: { internal: true, cloud: "tencent", annotations: { "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid": "subnet-1" } } }],
+        ["hsts with max-age 0 (tells browsers to forget it)", { hsts: { maxAgeSeconds: 0 } }],
+        ["hsts with redirect and subdomains", { hsts: { includeSubDomains: true }, redirectHttpToHttps: true }],
+        ["security headers off", { securityHeaders: false }],
+        ["network policy off", { networkPolicy: { enabled: false } }],
+        ["network policy from a namespace, a namespace's pods, and a range", { networkPolicy: { allowFrom: [{ namespaceLabels: { "kubernetes.io/metadata.name": "ingress" } }, { namespaceLabels: { team: "a" }, podLabels: { app: "client" } }, { cidr: "2001:db8::/32" }] } }],
+        ["autoscaling with min equal to max, above 100% of the request", { autoscaling: { minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 200 } }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
     ];
     for (const [what, args] of valid) {

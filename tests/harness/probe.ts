@@ -93,6 +93,10 @@ export interface HandshakeResult {
     /** The server answered with a protocol_version alert (RFC 8446 6.2): it refused the version. */
     refusedByServer: boolean;
     protocol?: string;
+    /** The TLS 1.2 cipher suite negotiated, as OpenSSL names it. */
+    cipher?: string;
+    /** The alert the handshake ended with, such as "handshake failure" (no shared cipher). */
+    alert?: string;
     output: string;
 }
 
@@ -101,8 +105,10 @@ export interface HandshakeResult {
  * security level 0, so that OpenSSL 3's own refusal of TLS 1.0/1.1 at its default level cannot pass for
  * the server's: a refusal reported here is the server's protocol_version alert.
  */
-export function tlsHandshake(port: number, version: TlsVersion, servername: string): Promise<HandshakeResult> {
-    const args = ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", servername, `-${version}`, "-cipher", "DEFAULT:@SECLEVEL=0", "-brief"];
+export function tlsHandshake(port: number, version: TlsVersion, servername: string, cipher?: string): Promise<HandshakeResult> {
+    // With `cipher`, the client offers that TLS 1.2 suite alone (at security level 0, so OpenSSL's
+    // own defaults cannot refuse it first): a handshake failure is then the server's refusal of it.
+    const args = ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", servername, `-${version}`, "-cipher", `${cipher ?? "DEFAULT"}:@SECLEVEL=0`, "-brief"];
     return new Promise((resolve, reject) => {
         const child = execFile(OPENSSL, args, { timeout: TIMEOUT_MS, encoding: "utf8" }, (error, stdout, stderr) => {
             if (error && (error as any).killed) {
@@ -115,6 +121,8 @@ export function tlsHandshake(port: number, version: TlsVersion, servername: stri
                 accepted: error === null && protocol === PROTOCOL_NAMES[version],
                 refusedByServer: /alert protocol version/.test(output),
                 protocol,
+                cipher: /^Ciphersuite: (\S+)$/m.exec(output)?.[1],
+                alert: /alert ([a-z ]+?)(?::|$)/m.exec(output)?.[1],
                 output: `$ openssl ${args.join(" ")}\n${output}`,
             });
         });

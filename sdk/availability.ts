@@ -1,0 +1,88 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Settings } from "./settings";
+
+/**
+ * The topologies the pods are spread over, node first, then zone (the well-known labels kubelets and
+ * cloud providers set).
+ * @see https://kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone
+ */
+export const SPREAD_TOPOLOGY_KEYS = ["kubernetes.io/hostname", "topology.kubernetes.io/zone"] as const;
+
+/**
+ * Soft spread of this instance's pods over nodes and zones: the scheduler prefers the node (zone) with
+ * the fewest of them, but `ScheduleAnyway` never leaves a pod pending, so one node, one zone or nodes
+ * without a zone label still run every replica.
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+ */
+export function topologySpread(settings: Settings): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    return SPREAD_TOPOLOGY_KEYS.map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: settings.selectorLabels },
+    }));
+}
+
+/**
+ * The Deployment's `spec.replicas`, or nothing with `autoscaling`. Left out rather than ignored: the
+ * provider applies server-side, so a field the program never sends has no Pulumi field manager, and the
+ * autoscaler's writes are neither reverted by the next `pulumi up` nor shown as a diff. With
+ * `ignoreChanges: ["spec.replicas"]` the engine would keep passing the field's last input value, so the
+ * provider would keep applying it: an update of the Deployment would reset the count or fail on the
+ * scale subresource's ownership (pulumi/pulumi-kubernetes#2491). The cost of leaving it out: when an
+ * existing stack turns autoscaling on, the apply that drops the field resets it to the API's default, 1,
+ * until the autoscaler's next sync (15 s by default) raises it to `minReplicas`.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling
+ */
+export function deploymentReplicas(settings: Settings): { replicas?: pulumi.Input<number> } {
+    return settings.autoscaling === undefined ? { replicas: settings.replicas } : {};
+}
+
+/**
+ * At most one pod of this instance evicted at a time by a voluntary disruption (a node drain, a cluster
+ * upgrade). maxUnavailable rather than minAvailable: with one replica (or zero, or an unknown Output)
+ * it still allows the eviction, so a drain is never blocked forever, and it needs no replica count.
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+ */
+export function createDisruptionBudget(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(
+        `${settings.name}-pdb`,
+        {
+            metadata: { name: settings.name, namespace: settings.namespace, labels: settings.labels },
+            spec: { maxUnavailable: 1, selector: { matchLabels: settings.selectorLabels } },
+        },
+        // Named like the Deployment, so a replacement must delete before it creates.
+        { ...opts, deleteBeforeReplace: true },
+    );
+}
+
+/**
+ * The HorizontalPodAutoscaler (autoscaling/v2) of the Deployment, on CPU utilization against the
+ * container's CPU request; undefined without `autoscaling`.
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+ */
+export function createAutoscaler(settings: Settings, deploymentName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.autoscaling.v2.HorizontalPodAutoscaler | undefined {
+    const autoscaling = settings.autoscaling;
+    if (autoscaling === undefined) {
+        return undefined;
+    }
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${settings.name}-hpa`,
+        {
+            metadata: { name: settings.name, namespace: settings.namespace, labels: settings.labels },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
+                minReplicas: autoscaling.minReplicas,
+                maxReplicas: autoscaling.maxReplicas,
+                metrics: [
+                    {
+                        type: "Resource",
+                        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
+                    },
+                ],
+            },
+        },
+        { ...opts, deleteBeforeReplace: true },
+    );
+}
