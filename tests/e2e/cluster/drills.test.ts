@@ -344,7 +344,8 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
         let controllerDown = true;
         try {
             const failed = await upError(s);
-            console.log(`no cloud controller: pulumi up failed after ${failed.seconds.toFixed(1)} s (timeoutSeconds 20): ${failed.message.split("\n").find((l) => /my-nginx-lb/.test(l))?.trim()}`);
+            const reasons = [...new Set(failed.message.split("\n").filter((l) => /error/i.test(l) && !/Stack .* running error/.test(l)).map((l) => l.trim()))];
+            console.log(`no cloud controller: pulumi up failed after ${failed.seconds.toFixed(1)} s (timeoutSeconds 20): ${reasons.slice(0, 3).join(" | ")}`);
             assert.match(failed.message, /my-nginx-lb/);
             assert.ok(failed.seconds >= 20, `waited the timeout (${failed.seconds} s)`);
             await s.setConfig("awaitAddress", { value: "false" });
