@@ -209,6 +209,12 @@ export async function stackFor(env: PulumiEnv, workDir: string, stackName: strin
     return stack;
 }
 
+/** Destroys a test's stack and removes it (and its Pulumi.<stack>.yaml), whatever state it was left in. */
+export async function disposeStack(stack: Stack | undefined): Promise<void> {
+    await stack?.destroy().catch(() => undefined);
+    await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+}
+
 /** Every file under `dir`, recursively, as text: the state, its backups and history. */
 export function readAllFiles(dir: string): { file: string; text: string }[] {
     const out: { file: string; text: string }[] = [];

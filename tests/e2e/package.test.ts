@@ -15,6 +15,7 @@ import { installConsumer, installedCopies, linksOutside, REPO_ROOT, run, writeCo
 import {
     ControlPlane,
     createRestrictedNamespace,
+    disposeStack,
     eventually,
     exists,
     kubectl,
@@ -56,8 +57,7 @@ describe("the package installed from a git URL into a new program", () => {
 
     after(async () => {
         try {
-            await stack?.destroy().catch(() => undefined);
-            await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+            await disposeStack(stack);
             cluster?.stop();
         } finally {
             env?.cleanup();

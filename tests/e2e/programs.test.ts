@@ -11,6 +11,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     ControlPlane,
     createRestrictedNamespace,
+    disposeStack,
     eventually,
     exists,
     kubectl,
@@ -89,8 +90,7 @@ for (const program of programs) {
 
         after(async () => {
             // Whatever happened, leave no stack behind (nor its Pulumi.<stack>.yaml in the repository).
-            await stack?.destroy().catch(() => undefined);
-            await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+            await disposeStack(stack);
         });
 
         test("pulumi up succeeds in a namespace enforcing Pod Security restricted", async () => {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { eventually, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
+import { disposeStack, eventually, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
 import { RealCluster } from "./cluster";
 import { describeLoad, startLoad } from "./load";
 
@@ -54,8 +54,7 @@ before(async () => {
 
 after(async () => {
     try {
-        await stack?.destroy().catch(() => undefined);
-        await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+        await disposeStack(stack);
         cluster?.stop();
     } finally {
         env?.cleanup();

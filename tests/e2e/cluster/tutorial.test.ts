@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { eventually, pulumiEnv, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
+import { disposeStack, eventually, pulumiEnv, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
 import { RealCluster, rootNetworkState } from "./cluster";
 
 const LB_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
@@ -77,8 +77,7 @@ for (const program of programs) {
         });
 
         after(async () => {
-            await stack?.destroy().catch(() => undefined);
-            await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+            await disposeStack(stack);
         });
 
         test("pulumi up: the pods run and pass the component's readiness probe under Pod Security restricted", async () => {
