@@ -10,6 +10,8 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 const E2E_SRC = path.join(REPO, "tests", "e2e");
+/** Starts and stops the local clusters of every suite. */
+export const CONTROLPLANE_SH = path.join(E2E_SRC, "controlplane.sh");
 
 export interface RunOptions {
     env?: NodeJS.ProcessEnv;
@@ -81,7 +83,7 @@ export interface ControlPlane {
 /** Starts etcd, the API server, controller manager, scheduler and kwok; waits until healthy. */
 export function startControlPlane(bin: string): ControlPlane {
     const env = { ...process.env, NGINX_SERVICE_E2E_BIN: bin };
-    const result = run("bash", [path.join(E2E_SRC, "controlplane.sh"), "start", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
+    const result = run("bash", [CONTROLPLANE_SH, "start", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
     if (result.status !== 0) {
         throw new Error(`the control plane did not start (exit ${result.status}):\n${result.stderr}`);
     }
@@ -97,7 +99,7 @@ export function startControlPlane(bin: string): ControlPlane {
         dir,
         kubeconfig: value("KUBECONFIG"),
         stop: () => {
-            const stopped = run("bash", [path.join(E2E_SRC, "controlplane.sh"), "stop", dir], { env, timeoutMs: 120_000 });
+            const stopped = run("bash", [CONTROLPLANE_SH, "stop", dir], { env, timeoutMs: 120_000 });
             if (stopped.status !== 0) {
                 throw new Error(`controlplane.sh stop failed: ${stopped.stderr}`);
             }

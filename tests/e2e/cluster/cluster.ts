@@ -5,19 +5,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, run } from "../harness";
-
-const CONTROLPLANE = path.join(REPO, "tests", "e2e", "controlplane.sh");
+import { CONTROLPLANE_SH, pulumiEnv, PulumiEnv, run } from "../harness";
 
 export interface CommandResult {
     status: number | null;
     stdout: string;
     stderr: string;
-}
-
-function spawn(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CommandResult {
-    const result = run(command, args, options);
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** What `controlplane.sh start --suite cluster` printed: the namespace, addresses and image references. */
@@ -51,7 +44,7 @@ export class RealCluster {
     static start(bin: string): RealCluster {
         const t0 = Date.now();
         const env = { ...process.env, NGINX_SERVICE_E2E_BIN: bin };
-        const result = spawn("bash", [CONTROLPLANE, "start", "--suite", "cluster", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
+        const result = run("bash", [CONTROLPLANE_SH, "start", "--suite", "cluster", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
         if (result.status !== 0) {
             throw new Error(`the cluster did not start (exit ${result.status}):\n${result.stderr}`);
         }
@@ -75,7 +68,7 @@ export class RealCluster {
             return;
         }
         this.stopped = true;
-        const result = spawn("bash", [CONTROLPLANE, "stop", this.dir], { timeoutMs: 180_000 });
+        const result = run("bash", [CONTROLPLANE_SH, "stop", this.dir], { timeoutMs: 180_000 });
         if (result.status !== 0) {
             throw new Error(`controlplane.sh stop failed: ${result.stderr}`);
         }
@@ -89,7 +82,7 @@ export class RealCluster {
     /** Runs a command inside the cluster's network namespace; never throws on a non-zero exit. */
     exec(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): CommandResult {
         const [nsenter, ...prefix] = this.nsenter;
-        return spawn(nsenter, [...prefix, command, ...args], options);
+        return run(nsenter, [...prefix, command, ...args], options);
     }
 
     /** kubectl of the cluster's version; throws with kubectl's stderr on failure. */
@@ -102,7 +95,13 @@ export class RealCluster {
     }
 
     kubectlResult(args: string[], input?: string): CommandResult {
-        return this.exec(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { input });
+        const [command, ...rest] = this.kubectlCommand(args);
+        return run(command, rest, { input });
+    }
+
+    /** The full command line of a kubectl run in the cluster's namespace, for callers that spawn it themselves. */
+    kubectlCommand(args: string[]): string[] {
+        return [...this.nsenter, path.join(this.bin, "kubectl"), "--kubeconfig", this.kubeconfig, ...args];
     }
 
     /** containerd's own client on the node's containerd, in the namespace the CRI uses. */
@@ -187,6 +186,13 @@ export class RealCluster {
             .items.filter((p: any) => p.metadata.deletionTimestamp === undefined);
     }
 
+    /** The addresses a Service's EndpointSlices list, sorted; only the ready ones unless `all`. */
+    endpointAddresses(namespace: string, service: string, all = false): string[] {
+        return this.kubectlJson(["-n", namespace, "get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`])
+            .items.flatMap((s: any) => (s.endpoints ?? []).filter((e: any) => all || e.conditions?.ready).flatMap((e: any) => e.addresses))
+            .sort();
+    }
+
     /** containerd's id of a pod's first container. */
     containerId(pod: any): string {
         return String(pod.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, "");
@@ -210,16 +216,39 @@ export class RealCluster {
         return JSON.parse(r.stdout).Spec.process.env;
     }
 
+    /** For the fault drills: stops one process of the running cluster (e.g. `cloud-controller`, `kube-apiserver`). */
+    stopProcess(name: string): void {
+        this.processCtl("stop-process", name);
+    }
+
+    /** Starts a process stopped by {@link stopProcess} again, with its first command line. */
+    startProcess(name: string): void {
+        this.processCtl("start-process", name);
+    }
+
+    private processCtl(verb: string, name: string): void {
+        const r = run("bash", [CONTROLPLANE_SH, verb, this.dir, name]);
+        assert.equal(r.status, 0, r.stderr);
+    }
+
     /**
-     * A directory whose bin/pulumi runs the toolchain's CLI inside the cluster's namespace, for
-     * `PulumiCommand.get({ root })`: the engine, language host and providers all start there.
+     * A hermetic Pulumi environment whose CLI runs inside the cluster's namespace: `PulumiCommand`
+     * gets a root whose bin/pulumi execs the toolchain's CLI there, so the engine, language host and
+     * providers all start there. Its cleanup removes that root too.
      */
-    pulumiRoot(): string {
+    async pulumiEnv(): Promise<PulumiEnv> {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-ns-"));
         fs.mkdirSync(path.join(root, "bin"));
         const script = `#!/bin/sh\nexec ${this.nsenter.join(" ")} ${path.join(this.bin, "pulumi")} "$@"\n`;
         fs.writeFileSync(path.join(root, "bin", "pulumi"), script, { mode: 0o755 });
-        return root;
+        const env = await pulumiEnv(this.bin, this.kubeconfig, root);
+        return {
+            ...env,
+            cleanup: () => {
+                env.cleanup();
+                fs.rmSync(root, { recursive: true, force: true });
+            },
+        };
     }
 }
 
@@ -230,10 +259,10 @@ export class RealCluster {
 export function rootNetworkState(): string {
     const parts: string[] = [];
     const add = (label: string, command: string, args: string[]) => {
-        const r = spawn(command, args);
+        const r = run(command, args);
         parts.push(`## ${label} (exit ${r.status})\n${r.stdout}`);
     };
-    const addrs = spawn("ip", ["-o", "addr", "show"]);
+    const addrs = run("ip", ["-o", "addr", "show"]);
     // Lifetimes of autoconfigured addresses count down; the addresses themselves are what matters.
     parts.push(`## ip addr (exit ${addrs.status})\n${addrs.stdout.replace(/(valid|preferred)_lft \S+/g, "")}`);
     add("ip link", "ip", ["-o", "link", "show"]);
@@ -241,7 +270,7 @@ export function rootNetworkState(): string {
     add("ip -6 route", "ip", ["-6", "route", "show", "table", "all"]);
     add("ip netns", "ip", ["netns", "list"]);
     add("nft", "nft", ["list", "ruleset"]);
-    const iptables = spawn("iptables-save", []);
+    const iptables = run("iptables-save", []);
     parts.push(`## iptables-save (exit ${iptables.status})\n${stripCounters(iptables.stdout)}`);
     return parts.join("\n");
 }

@@ -3,11 +3,10 @@
 // printing its figures: requests sent, requests failed, time to converge.
 import * as assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
+import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
 import { RealCluster } from "./cluster";
 import { describeLoad, startLoad } from "./load";
 
@@ -17,7 +16,6 @@ const URL = `https://${SVC}/`;
 
 let cluster: RealCluster;
 let env: PulumiEnv;
-let pulumiRoot: string;
 let stack: Stack;
 let outputs: Record<string, any> = {};
 
@@ -43,8 +41,7 @@ function mountedSecrets(): string[] {
 before(async () => {
     const bin = toolchainBin("cluster");
     cluster = RealCluster.start(bin);
-    pulumiRoot = cluster.pulumiRoot();
-    env = await pulumiEnv(bin, cluster.kubeconfig, pulumiRoot);
+    env = await cluster.pulumiEnv();
     cluster.restrictedNamespace(NAMESPACE);
     stack = await stackFor(env, REPO, `drills-${process.pid}`, { namespace: NAMESPACE, image: cluster.info.NGINX_IMAGE, replicas: "2" });
     await up();
@@ -58,9 +55,6 @@ after(async () => {
         cluster?.stop();
     } finally {
         env?.cleanup();
-        if (pulumiRoot) {
-            fs.rmSync(pulumiRoot, { recursive: true, force: true });
-        }
     }
 });
 
@@ -173,11 +167,7 @@ describe("fault drills under live traffic", () => {
         await new Promise((r) => setTimeout(r, 2000));
         const t0 = Date.now();
         process.kill(cluster.containerPid(victim), "SIGKILL");
-        const readyIPs = () =>
-            cluster
-                .kubectlJson(["-n", NAMESPACE, "get", "endpointslices", "-l", `kubernetes.io/service-name=${SVC}`])
-                .items.flatMap((s: any) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready).flatMap((e: any) => e.addresses));
-        const dropped = await eventually(() => !readyIPs().includes(victim.status.podIP), 60_000, 200);
+        const dropped = await eventually(() => !cluster.endpointAddresses(NAMESPACE, SVC).includes(victim.status.podIP), 60_000, 200);
         const droppedAfter = (Date.now() - t0) / 1000;
         const back = await eventually(() => {
             const pod = cluster.kubectlJson(["-n", NAMESPACE, "get", "pod", victim.metadata.name]);
@@ -195,11 +185,6 @@ describe("fault drills under live traffic", () => {
 });
 
 describe("failures that end clearly, nothing lost or orphaned", () => {
-    const controlplane = path.join(REPO, "tests", "e2e", "controlplane.sh");
-    const processCtl = (verb: "stop-process" | "start-process", name: string) => {
-        const r = run("bash", [controlplane, verb, cluster.dir, name]);
-        assert.equal(r.status, 0, r.stderr);
-    };
     const objectsOf = (namespace: string, instance: string) =>
         cluster
             .kubectl([
@@ -242,10 +227,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
                     .map((p) => p.status.podIP)
                     .sort();
                 assert.equal(own.length, 2);
-                const endpoints = cluster
-                    .kubectlJson(["-n", "twins", "get", "endpointslices", "-l", `kubernetes.io/service-name=${svc}`])
-                    .items.flatMap((s: any) => (s.endpoints ?? []).flatMap((e: any) => e.addresses))
-                    .sort();
+                const endpoints = cluster.endpointAddresses("twins", svc, true);
                 assert.deepEqual(endpoints, own, `${svc}'s endpoints`);
             }
         } finally {
@@ -294,11 +276,11 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
                 (e) => String(e.message),
             );
             assert.ok(await eventually(deploymentExists, 90_000, 100), "the Deployment was created");
-            processCtl("stop-process", "kube-apiserver");
+            cluster.stopProcess("kube-apiserver");
             const t0 = Date.now();
             // The provider keeps retrying while the API server is away; it comes back 15 s later.
             await new Promise((r) => setTimeout(r, 15_000));
-            processCtl("start-process", "kube-apiserver");
+            cluster.startProcess("kube-apiserver");
             assert.ok(await eventually(() => cluster.kubectlResult(["get", "--raw", "/readyz"]).status === 0, 90_000), "the API server is back");
             const a = await upA;
             const aSeconds = (Date.now() - t0) / 1000;
@@ -355,7 +337,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
 
     test("no load balancer comes: pulumi up fails after timeoutSeconds naming the Service; awaitAddress false succeeds at once; the controller back, up exports the address", async () => {
         const s = await newStack("examples/loadbalancer", "nolb", "nolb", { timeoutSeconds: "20" });
-        processCtl("stop-process", "cloud-controller");
+        cluster.stopProcess("cloud-controller");
         let controllerDown = true;
         try {
             const failed = await upError(s);
@@ -370,7 +352,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             const skippedSeconds = (Date.now() - t0) / 1000;
             assert.equal(skipped.summary.result, "succeeded");
             assert.equal(skipped.outputs.loadBalancerIP?.value, undefined);
-            processCtl("start-process", "cloud-controller");
+            cluster.startProcess("cloud-controller");
             controllerDown = false;
             await s.setConfig("awaitAddress", { value: "true" });
             const t1 = Date.now();
@@ -381,7 +363,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             assert.match(String(ip), /^198\.18\.200\./);
         } finally {
             if (controllerDown) {
-                processCtl("start-process", "cloud-controller");
+                cluster.startProcess("cloud-controller");
             }
         }
 
@@ -390,7 +372,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
         // back, and the address is released.
         await s.removeConfig("timeoutSeconds");
         const lbIP = (await s.up()).outputs.loadBalancerIP.value;
-        processCtl("stop-process", "cloud-controller");
+        cluster.stopProcess("cloud-controller");
         const t0 = Date.now();
         let finished = false;
         const destroying = s.destroy().finally(() => (finished = true));
@@ -399,7 +381,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
         assert.equal(finished, false, "destroy still waits after 30 s");
         assert.ok(service.metadata.deletionTimestamp, "the Service is being deleted");
         assert.ok(service.metadata.finalizers.includes("service.kubernetes.io/load-balancer-cleanup"), "held by the cleanup finalizer");
-        processCtl("start-process", "cloud-controller");
+        cluster.startProcess("cloud-controller");
         const t1 = Date.now();
         const result = await destroying;
         console.log(

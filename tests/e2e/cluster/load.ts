@@ -2,7 +2,6 @@
 // HTTPS verified against a CA file in the pod (never skipped). A request fails on any connect or TLS
 // error, any answer other than 200, or no answer within 2 s.
 import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { RealCluster } from "./cluster";
 
 export interface LoadResult {
@@ -45,10 +44,8 @@ export function startLoad(cluster: RealCluster, namespace: string, url: string, 
         `done`,
         `echo "SENT $n FAILED $failed SECONDS $(( $(date +%s) - start ))"`,
     ].join("\n");
-    const [nsenter, ...prefix] = cluster.nsenter;
-    const child = spawn(nsenter, [...prefix, path.join(cluster.bin, "kubectl"), "--kubeconfig", cluster.kubeconfig, "-n", namespace, "exec", "client", "--", "sh", "-c", script], {
-        stdio: ["ignore", "pipe", "pipe"],
-    });
+    const [command, ...args] = cluster.kubectlCommand(["-n", namespace, "exec", "client", "--", "sh", "-c", script]);
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, pulumiEnv, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
+import { disposeStack, eventually, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
 import { RealCluster, rootNetworkState } from "./cluster";
 
 const LB_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
@@ -19,15 +19,13 @@ const CURL_CERT_FAILED = 60;
 let cluster: RealCluster;
 let env: PulumiEnv;
 let networkBefore: string;
-let pulumiRoot: string;
 
 before(async () => {
     const bin = toolchainBin("cluster");
     networkBefore = rootNetworkState();
     cluster = RealCluster.start(bin);
     console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    pulumiRoot = cluster.pulumiRoot();
-    env = await pulumiEnv(bin, cluster.kubeconfig, pulumiRoot);
+    env = await cluster.pulumiEnv();
 });
 
 after(() => {
@@ -35,9 +33,6 @@ after(() => {
         cluster?.stop();
     } finally {
         env?.cleanup();
-        if (pulumiRoot) {
-            fs.rmSync(pulumiRoot, { recursive: true, force: true });
-        }
     }
 });
 
@@ -131,11 +126,7 @@ for (const program of programs) {
             const podIPs = cluster.podsOf(namespace, svc)
                 .map((p) => p.status.podIP)
                 .sort();
-            const endpointIPs = () =>
-                cluster
-                    .kubectlJson(["-n", namespace, "get", "endpointslices", "-l", `kubernetes.io/service-name=${svc}`])
-                    .items.flatMap((s: any) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready).flatMap((e: any) => e.addresses))
-                    .sort();
+            const endpointIPs = () => cluster.endpointAddresses(namespace, svc);
             assert.ok(await eventually(() => JSON.stringify(endpointIPs()) === JSON.stringify(podIPs), 30_000), `endpoints ${endpointIPs()} vs pods ${podIPs}`);
             const service = cluster.kubectlJson(["-n", namespace, "get", "service", svc]);
             assert.equal(outputs.clusterIP, service.spec.clusterIP);
