@@ -38,6 +38,9 @@ check() { # description command...: prints ok/FAILED; counts failures
 }
 
 up() {
+  if [[ -f $STATE ]]; then
+    die "a tutorial cluster is already running ($STATE): npm run tutorial:down first"
+  fi
   if [[ ! -d $REPO/node_modules ]] || ! command -v containerd >/dev/null || [[ ! -x /usr/lib/cni/bridge ]]; then
     say "== installing what the tutorial needs (scripts/install.sh: npm packages, Debian's containerd, runc, CNI plugins, iptables)"
     bash "$REPO/scripts/install.sh"
@@ -47,9 +50,6 @@ up() {
     say "on first use. On a 2-core machine a cold build takes about 40 minutes (measured: 31 for the Pulumi and control-plane parts, 7 for the node); later runs reuse it."
     bash "$E2E/toolchain.sh" --suite cluster
     BIN=$(bash "$E2E/toolchain.sh" --check cluster | tail -n 1)
-  fi
-  if [[ -f $STATE ]]; then
-    die "a tutorial cluster is already running ($STATE): npm run tutorial:down first"
   fi
   mkdir -p "$STATE_DIR"
   say "== starting the single-node cluster"

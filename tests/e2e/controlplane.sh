@@ -280,14 +280,14 @@ dump_logs() {
 
 # ---- the real node -------------------------------------------------------------------------------
 
-# The network namespace the whole real cluster lives in: one interface holds the node's address
-# (and routes the service range, so that locally sent packets reach kube-proxy's DNAT), another one
-# holds the load balancers' addresses. Each is one end of a veth pair whose other end stays in the
-# namespace too (this kernel has no dummy interfaces): both ends up means a carrier, so routes work.
 # Directories of the machine that the node's parts create whatever their config says (the shims'
 # sockets, the kubelet's log links): noted when absent, removed again by stop when empty.
 MACHINE_DIRS=(/run/containerd/s /run/containerd /var/log/containers /var/log/pods)
 
+# The network namespace the whole real cluster lives in: one interface holds the node's address
+# (and routes the service range, so that locally sent packets reach kube-proxy's DNAT), another one
+# holds the load balancers' addresses. Each is one end of a veth pair whose other end stays in the
+# namespace too (this kernel has no dummy interfaces): both ends up means a carrier, so routes work.
 create_netns() {
   local d
   for d in "${MACHINE_DIRS[@]}"; do
