@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
-import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, UPSTREAM_DEFAULTS, UpstreamScheme, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkUpstreamName, checkUpstreamNamespace, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
  * Every argument with its default applied, and the values derived from it. Helpers take this, never
@@ -54,6 +54,55 @@ export interface Settings {
     labels: { [key: string]: string };
     serviceAnnotations: { [key: string]: string };
     clusterDomain: string;
+    /** Undefined when `upstream` is not given: nginx serves files. */
+    upstream: UpstreamSettings | undefined;
+}
+
+/** `upstream` with its defaults applied. */
+export interface UpstreamSettings {
+    name: pulumi.Input<string>;
+    port: number;
+    /** The upstream's namespace: the one given, else the one the component's objects land in. */
+    namespace: pulumi.Input<string>;
+    /** True when `namespace` was given: the NetworkPolicy then selects that namespace explicitly. */
+    namespaceGiven: boolean;
+    scheme: UpstreamScheme;
+    targetPort: number;
+    podLabels: { [key: string]: string } | undefined;
+    /** What nginx's `resolver` directive gets: the given address, else the cluster DNS Service's name. */
+    resolver: string;
+    proxyTimeoutSeconds: number;
+    clientMaxBodySize: string;
+}
+
+/**
+ * The fully qualified name nginx resolves for a Service. nginx's resolver does not use the search
+ * domains of /etc/resolv.conf, so the short names a pod could use (`app`, `app.ns`) would not resolve.
+ */
+export function serviceFqdn(name: string, namespace: string, clusterDomain: string): string {
+    return `${name}.${namespace}.svc.${clusterDomain}`;
+}
+
+/** The upstream Service's FQDN, once its name and namespace are known. */
+export function upstreamFqdn(upstream: UpstreamSettings, clusterDomain: string): pulumi.Output<string> {
+    return pulumi.all([upstream.name, upstream.namespace]).apply(([name, namespace]) => serviceFqdn(name, namespace, clusterDomain));
+}
+
+function upstreamSettings(args: NginxServiceArgs, namespaceForNames: pulumi.Input<string>, clusterDomain: string): UpstreamSettings | undefined {
+    const given = args.upstream;
+    if (given === undefined) {
+        return undefined;
+    }
+    return {
+        ...withDefaults(given, UPSTREAM_DEFAULTS),
+        name: given.name,
+        port: given.port,
+        namespace: given.namespace ?? namespaceForNames,
+        namespaceGiven: given.namespace !== undefined,
+        targetPort: given.targetPort ?? given.port,
+        podLabels: given.podLabels,
+        resolver: given.resolver ?? serviceFqdn(CLUSTER_DNS_SERVICE.name, CLUSTER_DNS_SERVICE.namespace, clusterDomain),
+    };
 }
 
 /** The given value of each field of `defaults`, or the default where it is unset; other given fields are dropped. */
@@ -76,11 +125,12 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         [SELECTOR_LABEL_KEYS[1]]: name,
     };
     const topLevel = withDefaults(args, DEFAULTS);
+    const namespaceForNames = args.namespace ?? ASSUMED_NAMESPACE;
     return {
         ...topLevel,
         name,
         namespace: args.namespace,
-        namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
+        namespaceForNames,
         nodePorts: { http: args.nodePorts?.http, https: args.nodePorts?.https },
         tls: {
             ...withDefaults(tls, TLS_DEFAULTS),
@@ -99,6 +149,7 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         autoscaling: args.autoscaling === undefined ? undefined : withDefaults(args.autoscaling, AUTOSCALING_DEFAULTS),
         networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
+        upstream: upstreamSettings(args, namespaceForNames, topLevel.clusterDomain),
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
@@ -114,10 +165,20 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
     validateSettings(settings, args);
     const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
     const existingSecretName = settings.tls.existingSecretName;
+    const namespaceForNames = namespace ?? ASSUMED_NAMESPACE;
+    const upstream = settings.upstream;
     return {
         ...settings,
         namespace,
-        namespaceForNames: namespace ?? ASSUMED_NAMESPACE,
+        namespaceForNames,
+        upstream:
+            upstream === undefined
+                ? undefined
+                : {
+                      ...upstream,
+                      name: checkWhenKnown(name, upstream.name, checkUpstreamName),
+                      namespace: upstream.namespaceGiven ? checkWhenKnown(name, upstream.namespace, checkUpstreamNamespace) : namespaceForNames,
+                  },
         image: checkWhenKnown(name, settings.image, checkImage),
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
