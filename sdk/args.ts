@@ -377,7 +377,8 @@ export interface UpstreamArgs {
      */
     podLabels?: { [key: string]: string };
     /**
-     * The DNS server nginx asks for the upstream's address, as `IP` or `IP:port` (`[IPv6]:port`).
+     * The DNS server nginx asks for the upstream's address: an IP address or a DNS name (resolved once,
+     * when nginx starts), with an optional port: `10.96.0.10`, `10.96.0.10:53`, `[fd00::a]:53`.
      * @default - the cluster DNS Service, `kube-dns.kube-system.svc.<clusterDomain>`, which nginx resolves
      * once, when it starts, through the pod's /etc/resolv.conf (where the kubelet puts the cluster DNS)
      * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver
