@@ -16,6 +16,17 @@ function run(program: string, config: Record<string, string> = {}, ingress?: { i
     return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
 
+/** The types a program registers, once every registration has reached the mocks (those nobody reads included). */
+function registeredTypes(program: string, config: Record<string, string> = {}): string[] {
+    const result = runOnMocks(
+        `require(${JSON.stringify(path.resolve(__dirname, "..", program))});
+        require(${JSON.stringify(path.join(__dirname, "mocks.js"))}).settle().then(() => console.log(JSON.stringify(mocks.resources.map((r) => r.type))));`,
+        { config },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
+
 describe("programs", () => {
     test("root program: the tutorial's HTTPS + NodePort by default", () => {
         const { values, types } = run("program/index.js");
@@ -51,5 +62,17 @@ describe("programs", () => {
         assert.equal(values.loadBalancerHostname, "lb-1.elb.example");
         assert.equal(values.loadBalancerIP, undefined);
         assert.ok(values.urls.includes("https://lb-1.elb.example"));
+    });
+
+    test("examples/app-behind-nginx: the app's Deployment and Service, and nginx proxying to it by name", () => {
+        const { values } = run("examples/app-behind-nginx/index.js");
+        const types = registeredTypes("examples/app-behind-nginx/index.js");
+        assert.equal(values.clusterDnsName, "web.default.svc.cluster.local");
+        assert.deepEqual(values.urls, ["https://web.default.svc.cluster.local", "http://web.default.svc.cluster.local"]);
+        assert.equal(types.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 2, "nginx and the app");
+        assert.equal(types.filter((t: string) => t === "kubernetes:core/v1:Service").length, 2);
+        assert.ok(types.includes("kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+        const front = registeredTypes("examples/app-behind-nginx/index.js", { deployApp: "false" });
+        assert.equal(front.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 1, "deployApp false: the front alone");
     });
 });
