@@ -2,8 +2,9 @@
 # The install step of the README, also run by .ci/run: the npm dependencies from package-lock.json and
 # the Debian packages the tests start for real: nginx for the data-plane tests, openssl for
 # certificates, and the real single-node cluster's runtime (containerd, runc, the CNI plugins,
-# iptables for kube-proxy, nftables to compare the machine's rule set before and after). Nothing here
-# starts a service: the tests start their own processes and stop them.
+# iptables for kube-proxy, nftables to compare the machine's rule set before and after), and the
+# pinned Python tools of scripts/python-tools.txt in a virtualenv of their own. Nothing here starts a
+# service: the tests start their own processes and stop them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +22,5 @@ if [ "$need_apt" = true ]; then
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 npm ci --no-audit --no-fund
+
+bash scripts/python-tools.sh install
