@@ -342,7 +342,7 @@ export type UpstreamScheme = (typeof UpstreamScheme)[keyof typeof UpstreamScheme
  * Your app behind nginx: a Service that nginx reverse-proxies `location /` to, terminating TLS in front
  * of it. nginx resolves `<name>.<namespace>.svc.<clusterDomain>` when a request comes, not at start, so
  * it starts and stays Ready before the Service exists, answering 502 until the name resolves (at most
- * 5 s after the Service appears); `/healthz` never depends on the upstream.
+ * from the first request after the cluster DNS knows the Service); `/healthz` never depends on the upstream.
  * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html
  * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
  */

@@ -31,9 +31,10 @@ export interface UpstreamConfig {
 }
 
 /**
- * How long nginx keeps a DNS answer about the upstream, positive or negative: CoreDNS's own TTL for
- * Service records (its `kubernetes` plugin's default), so a Service created after nginx starts answers
- * within this many seconds and a changed Service address is seen as soon as CoreDNS would tell anyone.
+ * How long nginx keeps a DNS answer about the upstream: CoreDNS's own TTL for Service records (its
+ * `kubernetes` plugin's default), so a changed Service address is seen as soon as CoreDNS would tell
+ * anyone. A failed lookup is not kept at all (nginx's resolver caches no error): while the Service does
+ * not exist every request asks again, and the first after it appears is proxied.
  * @see https://coredns.io/plugins/kubernetes/
  */
 export const UPSTREAM_DNS_VALID_SECONDS = 5;
@@ -57,7 +58,7 @@ export function upstreamPreamble(): string {
 
 /**
  * `location /` reverse-proxying to the upstream. The URL is in a variable, so nginx resolves the name
- * with `resolver` when a request comes (cached {@link UPSTREAM_DNS_VALID_SECONDS}) instead of once at
+ * with `resolver` when a request comes (an answer kept {@link UPSTREAM_DNS_VALID_SECONDS}) instead of once at
  * start: nginx starts and passes its probes before the Service exists, and answers 502 until the name
  * resolves. The cost: without an `upstream` block nginx cannot keep idle connections to the app open
  * between requests (nginx 1.27.3+ can re-resolve names inside an `upstream` block; Debian's 1.22, which
