@@ -430,6 +430,11 @@ export function upstreamProblems(settings: Settings, given: NginxServiceArgs): P
     if (upstream.namespaceGiven && isPlain(upstream.namespace)) {
         problems.push(checkUpstreamNamespace(upstream.namespace));
     }
+    // The component's own Service: every request would come back to nginx until the connections run out.
+    const sameNamespace = !upstream.namespaceGiven || (isPlain(upstream.namespace) && upstream.namespace === (isPlain(settings.namespace) ? settings.namespace : undefined));
+    if (upstream.name === settings.name && sameNamespace) {
+        problems.push(at("upstream.name", `upstream.name ${show(upstream.name)} is this NginxService's own Service: nginx would proxy every request to itself`));
+    }
     problems.push(upstream.port === undefined ? at("upstream.port", "upstream.port is required: the Service's port nginx connects to") : checkPort("upstream.port", upstream.port));
     if (upstream.targetPort !== undefined) problems.push(checkPort("upstream.targetPort", upstream.targetPort));
     problems.push(checkEnum("upstream.scheme", upstream.scheme, UpstreamScheme));

@@ -93,6 +93,8 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["upstream podLabels empty", { upstream: { name: "app", port: 80, podLabels: {} } }, /upstream.podLabels must hold at least one label/],
     ["upstream podLabels bad value", { upstream: { name: "app", port: 80, podLabels: { app: "my app" } } }, /upstream.podLabels\["app"\] value "my app" is not a valid label value/],
     ["upstream policy fields with the policy off", { networkPolicy: { enabled: false }, upstream: { name: "app", port: 80, podLabels: { app: "web" }, targetPort: 8080 } }, /upstream.podLabels, upstream.targetPort are set but networkPolicy.enabled is false: they only shape the NetworkPolicy/],
+    ["upstream is the component's own Service", { upstream: { name: "my-nginx", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service: nginx would proxy every request to itself/],
+    ["upstream is the component's own Service, namespace spelt out", { namespace: "web", upstream: { name: "my-nginx", namespace: "web", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service/],
     ["upstream field that does not exist", { upstream: { name: "app", port: 80, timeout: 5 } as any }, /upstream.timeout is not a field of upstream/],
 ];
 
@@ -202,6 +204,7 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["upstream with every field", { upstream: { name: "app", port: 443, namespace: "apps", scheme: "https", targetPort: 8443, podLabels: { "app.kubernetes.io/name": "app" }, resolver: "[fd00::a]:53", proxyTimeoutSeconds: 3600, clientMaxBodySize: "100m" } }],
         ["upstream resolvers nginx accepts", { upstream: { name: "app", port: 80, resolver: "10.96.0.10" } }],
         ["upstream resolver by name (OpenShift's DNS Service)", { upstream: { name: "app", port: 80, resolver: "dns-default.openshift-dns.svc.cluster.local:53" } }],
+        ["upstream named like the component, in another namespace", { upstream: { name: "my-nginx", namespace: "apps", port: 80 } }],
         ["upstream body size without limit", { upstream: { name: "app", port: 80, clientMaxBodySize: "0" } }],
         ["upstream name and namespace as unknown Outputs", { upstream: { name: pulumi.output("Bad"), namespace: pulumi.output("Bad_NS"), port: 80 } }],
     ];
