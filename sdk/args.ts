@@ -329,9 +329,12 @@ export const NETWORK_POLICY_DEFAULTS = {
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
-     * Namespace of every object.
-     * @default - the provider's namespace (`default`)
+     * Namespace of every object. Unset, the objects go where the Kubernetes provider puts them (its
+     * `namespace`, else its kubeconfig context's, else `default`), and the certificate's names,
+     * `clusterDnsName` and the `tls.existingSecretName` read follow that namespace.
+     * @default - the provider's namespace
      * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+     * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/#namespace_nodejs
      */
     namespace?: pulumi.Input<string>;
     /**
@@ -460,7 +463,9 @@ export const DEFAULTS = {
 };
 
 /**
- * The namespace the certificate's names and the outputs assume when `namespace` is unset: the
- * provider's usual default (see `namespace` above). `metadata.namespace` itself stays unset.
+ * The namespace pulumi-kubernetes itself uses for a namespaced object whose `metadata.namespace` is
+ * empty (its `canonicalNamespace` and `clients.NamespaceOrDefault`): where such an object lands when the
+ * provider has no namespace of its own, and what an object's namespace output is taken to be when a
+ * preview without a cluster connection leaves it empty. `metadata.namespace` itself stays unset.
  */
 export const ASSUMED_NAMESPACE = "default";

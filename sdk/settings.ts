@@ -10,7 +10,12 @@ export interface Settings {
     name: string;
     /** What goes into `metadata.namespace`: unset lets the provider choose. */
     namespace: pulumi.Input<string> | undefined;
-    /** The namespace the certificate's names and outputs assume when none is given. */
+    /**
+     * The namespace the objects land in, for every name built from it (the certificate's names,
+     * `clusterDnsName`, the existing Secret's read): `namespace` when given; otherwise the namespace the
+     * provider put the component's first object in, once {@link withLandingNamespace} has been applied
+     * (until then, in the pure settings, ASSUMED_NAMESPACE).
+     */
     namespaceForNames: pulumi.Input<string>;
     image: pulumi.Input<string>;
     replicas: pulumi.Input<number>;
@@ -122,4 +127,20 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
     };
+}
+
+/**
+ * The settings once the component knows where its objects land. With `namespace` given, unchanged.
+ * Without it, `namespaceForNames` becomes `landed`, the `metadata.namespace` output of an object the
+ * component created without a namespace: pulumi-kubernetes fills that field with the provider's
+ * namespace in its Check step (so a preview knows it too), and the API server reports it after the
+ * create. An empty value (a preview whose provider could load no kubeconfig) is what the provider then
+ * uses itself, ASSUMED_NAMESPACE. No ID-only read can stand in: `Secret.get` without a namespace reads
+ * `default`, whatever the provider's namespace.
+ */
+export function withLandingNamespace(settings: Settings, landed: pulumi.Output<string | undefined> | undefined): Settings {
+    if (settings.namespace !== undefined || landed === undefined) {
+        return settings;
+    }
+    return { ...settings, namespaceForNames: landed.apply((ns) => (ns === undefined || ns === "" ? ASSUMED_NAMESPACE : ns)) };
 }

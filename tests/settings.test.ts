@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
-import { resolveSettings } from "../sdk/settings";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveSettings, withLandingNamespace } from "../sdk/settings";
 
 test("defaults of every argument", () => {
     const s = resolveSettings("my-nginx", {});
@@ -104,4 +105,16 @@ test("each default constant is what the field's @default documents", () => {
             assert.deepEqual(value, docs[field], `${iface}.${field}: @default ${JSON.stringify(docs[field])}, applied ${JSON.stringify(value)}`);
         }
     }
+});
+
+test("withLandingNamespace: a given namespace stays; unset, the names follow where the first object landed", async () => {
+    const given = resolveSettings("my-nginx", { namespace: "shop" });
+    assert.equal(withLandingNamespace(given, pulumi.output<string | undefined>("elsewhere")), given);
+    const unset = resolveSettings("my-nginx", {});
+    const landed = (ns: string | undefined) =>
+        new Promise((ok) => pulumi.output(withLandingNamespace(unset, pulumi.output(ns)).namespaceForNames).apply(ok));
+    assert.equal(await landed("team-b"), "team-b");
+    // Empty only in a preview whose provider loaded no kubeconfig: pulumi-kubernetes then uses default itself.
+    assert.equal(await landed(""), "default");
+    assert.equal(await landed(undefined), "default");
 });
