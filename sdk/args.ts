@@ -60,6 +60,32 @@ export const ExternalTrafficPolicy = {
 export type ExternalTrafficPolicy = (typeof ExternalTrafficPolicy)[keyof typeof ExternalTrafficPolicy];
 
 /**
+ * An IP family of the Service's cluster IPs.
+ * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+ */
+export const IpFamily = {
+    /** IPv4. */
+    IPv4: "IPv4",
+    /** IPv6. */
+    IPv6: "IPv6",
+} as const;
+export type IpFamily = (typeof IpFamily)[keyof typeof IpFamily];
+
+/**
+ * How many IP families the Service gets.
+ * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+ */
+export const IpFamilyPolicy = {
+    /** One family: the first of `ipFamilies`, or the cluster's primary one. */
+    SingleStack: "SingleStack",
+    /** Two families on a dual-stack cluster, one elsewhere. */
+    PreferDualStack: "PreferDualStack",
+    /** Two families; the API server refuses the Service on a cluster that is not dual-stack. */
+    RequireDualStack: "RequireDualStack",
+} as const;
+export type IpFamilyPolicy = (typeof IpFamilyPolicy)[keyof typeof IpFamilyPolicy];
+
+/**
  * Fixed node ports for the Service; the API server allocates free ones where unset.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
  */
@@ -370,6 +396,20 @@ export interface NginxServiceArgs {
      * @default - allocated by the API server
      */
     nodePorts?: NodePortsArgs;
+    /**
+     * The Service's IP families (`spec.ipFamilies`), primary first: one, or IPv4 and IPv6 in either order
+     * with a dual-stack `ipFamilyPolicy`. With IPv6 among them nginx also listens on IPv6.
+     * @default - the cluster's primary family
+     * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+     */
+    ipFamilies?: IpFamily[];
+    /**
+     * `spec.ipFamilyPolicy`. `PreferDualStack` and `RequireDualStack` make nginx listen on IPv6 too, since
+     * the Service may get an IPv6 address: nginx does not start in pods whose kernel has IPv6 disabled.
+     * @default "SingleStack" (the Kubernetes default): nginx listens on IPv4 only
+     * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+     */
+    ipFamilyPolicy?: IpFamilyPolicy;
     /**
      * TLS settings.
      * @default - a generated RSA key and a one-year self-signed certificate

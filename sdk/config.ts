@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
+import { servesIpv6 } from "./service";
 import { Settings } from "./settings";
 
 /** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
@@ -13,6 +14,20 @@ export interface NginxConfigOptions {
     securityHeaders: boolean;
     /** Send Strict-Transport-Security on the HTTPS server; undefined sends none. */
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
+    /** Listen on IPv6 too (see servesIpv6 in ./service). */
+    ipv6?: boolean;
+}
+
+/**
+ * The `listen` lines of a server: IPv4 always, IPv6 (`[::]`) only when asked, since nginx fails to start
+ * when it cannot open an IPv6 socket (nodes with IPv6 disabled). Two lines, not `ipv6only=off`: nginx's
+ * `[::]` is IPv6-only by default on Linux, and a separate IPv4 socket works whatever the node's
+ * `bindv6only`.
+ * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#listen
+ */
+export function listenLines(port: number, ipv6: boolean, flags = ""): string[] {
+    const suffix = flags === "" ? "" : ` ${flags}`;
+    return [`    listen ${port}${suffix};`, ...(ipv6 ? [`    listen [::]:${port}${suffix};`] : [])];
 }
 
 /**
@@ -83,7 +98,7 @@ function contentLocation(): string {
 export function renderNginxConfig(options: NginxConfigOptions): string {
     const httpServer = [
         `server {`,
-        `    listen ${HTTP_PORT.containerPort};`,
+        ...listenLines(HTTP_PORT.containerPort, options.ipv6 === true),
         `    server_name _;`,
         ...serverCommon(options, {}),
         healthLocation(),
@@ -98,7 +113,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     }
     const httpsServer = [
         `server {`,
-        `    listen ${HTTPS_PORT.containerPort} ssl;`,
+        ...listenLines(HTTPS_PORT.containerPort, options.ipv6 === true, "ssl"),
         `    server_name _;`,
         `    ssl_certificate ${TLS_CERTIFICATE_FILE};`,
         `    ssl_certificate_key ${TLS_PRIVATE_KEY_FILE};`,
@@ -127,6 +142,7 @@ export function nginxConfigOptions(settings: Settings): NginxConfigOptions {
         httpsPort: settings.httpsPort,
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
+        ipv6: servesIpv6(settings),
     };
 }
 

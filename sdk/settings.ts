@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
 import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
@@ -23,6 +23,10 @@ export interface Settings {
     httpPort: number;
     httpsPort: number;
     nodePorts: { http?: number; https?: number };
+    /** Undefined when not given: the cluster decides, and the Service spec leaves the field out. */
+    ipFamilies: IpFamily[] | undefined;
+    /** Undefined when not given: the cluster decides (SingleStack), and the Service spec leaves the field out. */
+    ipFamilyPolicy: IpFamilyPolicy | undefined;
     tls: {
         enabled: boolean;
         commonName: string;
@@ -87,6 +91,8 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         namespace: args.namespace,
         namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
         nodePorts: { http: args.nodePorts?.http, https: args.nodePorts?.https },
+        ipFamilies: args.ipFamilies,
+        ipFamilyPolicy: args.ipFamilyPolicy,
         tls: {
             ...withDefaults(tls, TLS_DEFAULTS),
             commonName: tls.commonName ?? name,

@@ -30,6 +30,18 @@ describe("renderNginxConfig", () => {
         assert.doesNotMatch(conf, /TLSv1(\.1)?[ ;]/, "no TLS 1.0 or 1.1 anywhere");
     });
 
+    test("IPv4 only by default; with IPv6 asked, each server also listens on [::] with the same flags", () => {
+        for (const conf of [rendered(), rendered({ ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack" })]) {
+            assert.doesNotMatch(conf, /listen \[/, "no IPv6 listen: nginx would not start on nodes with IPv6 disabled");
+        }
+        const [http, https] = blocks(rendered({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }));
+        assert.deepEqual([...http.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
+        assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl;", "listen [::]:8443 ssl;"]);
+        const [plain, ...rest] = blocks(rendered({ ipFamilies: ["IPv6"], tls: { enabled: false } }));
+        assert.deepEqual(rest, []);
+        assert.deepEqual([...plain.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
+    });
+
     test("/healthz answers on both servers", () => {
         const [http, https] = blocks(renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 443 })));
         for (const server of [http, https]) {

@@ -74,6 +74,13 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["bad label value", { labels: { team: "pay ments" } }, /labels\["team"\] value "pay ments" is not a valid label value/],
     ["bad annotation key", { serviceAnnotations: { "bad key": "x" } }, /serviceAnnotations key "bad key" is not a valid Kubernetes key/],
     ["bad cluster domain", { clusterDomain: "-cluster" }, /clusterDomain "-cluster" is not a valid DNS domain/],
+    ["two IP families without a policy", { ipFamilies: ["IPv4", "IPv6"] }, /ipFamilies \["IPv4","IPv6"\] lists two families, so ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack \(unset\)"/],
+    ["two IP families, SingleStack", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "SingleStack" }, /ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack"/],
+    ["a repeated IP family", { ipFamilies: ["IPv6", "IPv6"], ipFamilyPolicy: "PreferDualStack" }, /ipFamilies must not repeat a family, got \["IPv6","IPv6"\]/],
+    ["no IP family", { ipFamilies: [] }, /ipFamilies must list one or two IP families \(leave it unset for the cluster's\), got \[\]/],
+    ["three IP families", { ipFamilies: ["IPv4", "IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" }, /ipFamilies must list one or two IP families/],
+    ["bad IP family", { ipFamilies: ["IPv5" as any] }, /ipFamilies\[0\] must be one of "IPv4", "IPv6", got "IPv5"/],
+    ["bad IP family policy", { ipFamilyPolicy: "DualStack" as any }, /ipFamilyPolicy must be one of "SingleStack", "PreferDualStack", "RequireDualStack", got "DualStack"/],
 ];
 
 describe("validateArgs refuses bad input, naming the field and the value", () => {
@@ -177,6 +184,9 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["network policy off", { networkPolicy: { enabled: false } }],
         ["network policy from a namespace, a namespace's pods, and a range", { networkPolicy: { allowFrom: [{ namespaceLabels: { "kubernetes.io/metadata.name": "ingress" } }, { namespaceLabels: { team: "a" }, podLabels: { app: "client" } }, { cidr: "2001:db8::/32" }] } }],
         ["autoscaling with min equal to max, above 100% of the request", { autoscaling: { minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 200 } }],
+        ["IPv6 only", { ipFamilies: ["IPv6"] }],
+        ["dual stack, IPv6 first", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" }],
+        ["dual stack where available, families left to the cluster", { ipFamilyPolicy: "PreferDualStack" }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
     ];
     for (const [what, args] of valid) {
