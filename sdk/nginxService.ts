@@ -52,8 +52,9 @@ export class NginxService extends pulumi.ComponentResource {
         const given = resolveSettings(name, args);
         super("nginx-service:index:NginxService", name, args, opts);
 
-        // Without `namespace`, the namespace is the provider's, which the program cannot read: the
-        // PodDisruptionBudget is created first and every name takes its namespace. The PDB because it
+        // Without `namespace`, the namespace is the provider's (an explicit provider's `namespace`, the
+        // `kubernetes:namespace` config or the kubeconfig context's), which the component cannot read:
+        // the PodDisruptionBudget is created first and every name takes its namespace. The PDB because it
         // depends on nothing else of the instance, is never replaced by a config or certificate change,
         // and the provider does not wait on it (the Service would wait for endpoints, hence for the
         // pods, hence for the Secret). With `tls.existingSecretName` it is therefore created before the
