@@ -71,6 +71,7 @@ const SCENARIOS: { name: string; args: NginxServiceArgs }[] = [
     { name: "securityHeaders off", args: { securityHeaders: false, hsts: {} } },
     { name: "TLS off", args: { tls: { enabled: false } } },
     { name: "non-default Service ports", args: { httpPort: 8080, httpsPort: 8443, redirectHttpToHttps: true } },
+    { name: "dual stack: listens on [::] too", args: { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" } },
 ];
 
 /** HSTS is only expected where TLS is on and `hsts` is given. */
