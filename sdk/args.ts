@@ -60,6 +60,32 @@ export const ExternalTrafficPolicy = {
 export type ExternalTrafficPolicy = (typeof ExternalTrafficPolicy)[keyof typeof ExternalTrafficPolicy];
 
 /**
+ * An IP family of the Service's cluster IPs.
+ * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+ */
+export const IpFamily = {
+    /** IPv4. */
+    IPv4: "IPv4",
+    /** IPv6. */
+    IPv6: "IPv6",
+} as const;
+export type IpFamily = (typeof IpFamily)[keyof typeof IpFamily];
+
+/**
+ * How many IP families the Service gets.
+ * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+ */
+export const IpFamilyPolicy = {
+    /** One family: the first of `ipFamilies`, or the cluster's primary one. */
+    SingleStack: "SingleStack",
+    /** Two families on a dual-stack cluster, one elsewhere. */
+    PreferDualStack: "PreferDualStack",
+    /** Two families; the API server refuses the Service on a cluster that is not dual-stack. */
+    RequireDualStack: "RequireDualStack",
+} as const;
+export type IpFamilyPolicy = (typeof IpFamilyPolicy)[keyof typeof IpFamilyPolicy];
+
+/**
  * Fixed node ports for the Service; the API server allocates free ones where unset.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
  */
@@ -416,9 +442,12 @@ export const CLUSTER_DNS_SERVICE = { name: "kube-dns", namespace: "kube-system" 
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
-     * Namespace of every object.
-     * @default - the provider's namespace (`default`)
+     * Namespace of every object. Unset, the objects go where the Kubernetes provider puts them (its
+     * `namespace`, else its kubeconfig context's, else `default`), and the certificate's names,
+     * `clusterDnsName` and the `tls.existingSecretName` read follow that namespace.
+     * @default - the provider's namespace
      * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+     * @see https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/#namespace_nodejs
      */
     namespace?: pulumi.Input<string>;
     /**
@@ -454,6 +483,20 @@ export interface NginxServiceArgs {
      * @default - allocated by the API server
      */
     nodePorts?: NodePortsArgs;
+    /**
+     * The Service's IP families (`spec.ipFamilies`), primary first: one, or IPv4 and IPv6 in either order
+     * with a dual-stack `ipFamilyPolicy`. With IPv6 among them nginx also listens on IPv6.
+     * @default - the cluster's primary family
+     * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+     */
+    ipFamilies?: IpFamily[];
+    /**
+     * `spec.ipFamilyPolicy`. `PreferDualStack` and `RequireDualStack` make nginx listen on IPv6 too, since
+     * the Service may get an IPv6 address: nginx does not start in pods whose kernel has IPv6 disabled.
+     * @default "SingleStack" (the Kubernetes default): nginx listens on IPv4 only
+     * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/#services
+     */
+    ipFamilyPolicy?: IpFamilyPolicy;
     /**
      * TLS settings.
      * @default - a generated RSA key and a one-year self-signed certificate
@@ -553,7 +596,9 @@ export const DEFAULTS = {
 };
 
 /**
- * The namespace the certificate's names and the outputs assume when `namespace` is unset: the
- * provider's usual default (see `namespace` above). `metadata.namespace` itself stays unset.
+ * The namespace pulumi-kubernetes itself uses for a namespaced object whose `metadata.namespace` is
+ * empty (its `canonicalNamespace` and `clients.NamespaceOrDefault`): where such an object lands when the
+ * provider has no namespace of its own, and what an object's namespace output is taken to be when a
+ * preview without a cluster connection leaves it empty. `metadata.namespace` itself stays unset.
  */
 export const ASSUMED_NAMESPACE = "default";

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
+import { servesIpv6 } from "./service";
 import { Settings, upstreamFqdn } from "./settings";
 import { UpstreamScheme } from "./args";
 
@@ -14,6 +15,8 @@ export interface NginxConfigOptions {
     securityHeaders: boolean;
     /** Send Strict-Transport-Security on the HTTPS server; undefined sends none. */
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
+    /** Listen on IPv6 too (see servesIpv6 in ./service). */
+    ipv6?: boolean;
     /** Proxy `location /` to this upstream instead of serving files; undefined serves files. */
     upstream?: UpstreamConfig;
 }
@@ -99,6 +102,18 @@ export function proxyLocation(upstream: UpstreamConfig): string {
 }
 
 /**
+ * The `listen` lines of a server: IPv4 always, IPv6 (`[::]`) only when asked, since nginx fails to start
+ * when it cannot open an IPv6 socket (nodes with IPv6 disabled). Two lines, not `ipv6only=off`: nginx's
+ * `[::]` is IPv6-only by default on Linux, and a separate IPv4 socket works whatever the node's
+ * `bindv6only`.
+ * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#listen
+ */
+export function listenLines(port: number, ipv6: boolean, flags = ""): string[] {
+    const suffix = flags === "" ? "" : ` ${flags}`;
+    return [`    listen ${port}${suffix};`, ...(ipv6 ? [`    listen [::]:${port}${suffix};`] : [])];
+}
+
+/**
  * The security headers `securityHeaders` turns on, by name. X-Frame-Options rather than CSP
  * `frame-ancestors`: a CSP header here would sit next to (and be intersected with) any CSP of the
  * content or an app behind nginx, which the component cannot know; X-Frame-Options says only this.
@@ -171,7 +186,7 @@ function rootLocation(options: NginxConfigOptions): string {
 export function renderNginxConfig(options: NginxConfigOptions): string {
     const httpServer = [
         `server {`,
-        `    listen ${HTTP_PORT.containerPort};`,
+        ...listenLines(HTTP_PORT.containerPort, options.ipv6 === true),
         `    server_name _;`,
         ...serverCommon(options, {}),
         healthLocation(),
@@ -187,7 +202,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     }
     const httpsServer = [
         `server {`,
-        `    listen ${HTTPS_PORT.containerPort} ssl;`,
+        ...listenLines(HTTPS_PORT.containerPort, options.ipv6 === true, "ssl"),
         `    server_name _;`,
         `    ssl_certificate ${TLS_CERTIFICATE_FILE};`,
         `    ssl_certificate_key ${TLS_PRIVATE_KEY_FILE};`,
@@ -223,6 +238,7 @@ export function nginxConfigOptions(settings: Settings, upstreamHost?: string): N
         httpsPort: settings.httpsPort,
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
+        ipv6: servesIpv6(settings),
         ...(upstream === undefined
             ? {}
             : {
@@ -243,7 +259,7 @@ export function serverConfig(settings: Settings): pulumi.Input<string> {
     if (settings.upstream === undefined) {
         return renderNginxConfig(nginxConfigOptions(settings));
     }
-    return upstreamFqdn(settings.upstream, settings.clusterDomain).apply((host) => renderNginxConfig(nginxConfigOptions(settings, host)));
+    return upstreamFqdn(settings).apply((host) => renderNginxConfig(nginxConfigOptions(settings, host)));
 }
 
 /**

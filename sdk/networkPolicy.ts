@@ -34,7 +34,7 @@ export function upstreamEgressRule(settings: Settings): k8s.types.input.networki
     if (upstream.podLabels === undefined) {
         return { ports };
     }
-    const namespaceSelector = upstream.namespaceGiven
+    const namespaceSelector = upstream.namespace !== undefined
         ? { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: upstream.namespace } } }
         : {};
     return { ports, to: [{ ...namespaceSelector, podSelector: { matchLabels: upstream.podLabels } }] };

@@ -4,7 +4,7 @@ import { NginxServiceArgs, ServiceType } from "./args";
 import { createAutoscaler, createDisruptionBudget } from "./availability";
 import { createConfig } from "./config";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
-import { resolveSettings } from "./settings";
+import { resolveSettings, withLandingNamespace } from "./settings";
 import { createNetworkPolicy } from "./networkPolicy";
 import { createTls } from "./tls";
 import { createWorkload } from "./workload";
@@ -49,26 +49,34 @@ export class NginxService extends pulumi.ComponentResource {
     constructor(name: string, args: NginxServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validation throws before super(), so a bad argument registers nothing, not even the component;
         // every default is applied in this one call.
-        const settings = resolveSettings(name, args);
+        const given = resolveSettings(name, args);
         super("nginx-service:index:NginxService", name, args, opts);
 
+        // Without `namespace`, the namespace is the provider's (an explicit provider's `namespace`, the
+        // `kubernetes:namespace` config or the kubeconfig context's), which the component cannot read:
+        // the PodDisruptionBudget is created first and every name takes its namespace. The PDB because it
+        // depends on nothing else of the instance, is never replaced by a config or certificate change,
+        // and the provider does not wait on it (the Service would wait for endpoints, hence for the
+        // pods, hence for the Secret). With `tls.existingSecretName` it is therefore created before the
+        // Secret is read: the read needs the namespace.
+        const first = given.namespace === undefined ? createDisruptionBudget(given, { parent: this }) : undefined;
+        const settings = withLandingNamespace(given, first?.metadata.namespace);
         const tls = createTls(settings, this);
         // An existing Secret is read and checked before anything else is created or changed.
         const childOpts = { parent: this, dependsOn: tls?.dependsOn };
         const config = createConfig(settings, childOpts);
         const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, childOpts);
-        createDisruptionBudget(settings, childOpts);
+        if (first === undefined) {
+            createDisruptionBudget(settings, childOpts);
+        }
         createAutoscaler(settings, deployment.metadata.name, childOpts);
         createNetworkPolicy(settings, childOpts);
         const service: k8s.core.v1.Service = createService(settings, childOpts);
 
         const ingress = loadBalancerIngress(service);
         this.serviceName = service.metadata.name;
-        // A preview without cluster access leaves the provider's namespace unset; the names then use
-        // the same namespace the certificate assumed.
-        this.namespace = pulumi
-            .all([service.metadata.namespace, settings.namespaceForNames])
-            .apply(([actual, assumed]) => (actual === undefined || actual === "" ? assumed : actual));
+        // The namespace the certificate's names were built from: the same fact, so they never disagree.
+        this.namespace = pulumi.output(settings.namespaceForNames);
         this.clusterIP = service.spec.clusterIP;
         this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${this.namespace}.svc.${settings.clusterDomain}`;
         const isLb = settings.serviceType === ServiceType.LoadBalancer;

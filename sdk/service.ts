@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceType } from "./args";
+import { IpFamily, IpFamilyPolicy, ServiceType } from "./args";
 import { INTERNAL_LB_ANNOTATIONS } from "./clouds";
 import { HTTP_PORT, HTTPS_PORT } from "./pod";
 import { Settings } from "./settings";
@@ -23,6 +23,23 @@ export function serviceAnnotations(settings: Settings): { [key: string]: string 
         // they are visible in the preview diff and on the object, where a reviewer looks.
         ...(isLb && !lb.awaitAddress ? { [SKIP_AWAIT_ANNOTATION]: "true" } : {}),
         ...(isLb && lb.awaitAddress ? { [TIMEOUT_ANNOTATION]: String(lb.timeoutSeconds) } : {}),
+    };
+}
+
+/**
+ * Whether the Service may get an IPv6 address, so nginx must listen on IPv6 too: IPv6 among
+ * `ipFamilies`, or a dual-stack policy (which adds the cluster's other family). Only then: an IPv6 listen
+ * stops nginx from starting on nodes with IPv6 disabled.
+ */
+export function servesIpv6(settings: Settings): boolean {
+    return (settings.ipFamilies ?? []).includes(IpFamily.IPv6) || (settings.ipFamilyPolicy !== undefined && settings.ipFamilyPolicy !== IpFamilyPolicy.SingleStack);
+}
+
+/** `spec.ipFamilies` and `spec.ipFamilyPolicy` as given; nothing when unset, so the cluster's defaults stand. */
+export function ipFamilySpec(settings: Settings): { ipFamilies?: IpFamily[]; ipFamilyPolicy?: IpFamilyPolicy } {
+    return {
+        ...(settings.ipFamilies !== undefined ? { ipFamilies: settings.ipFamilies } : {}),
+        ...(settings.ipFamilyPolicy !== undefined ? { ipFamilyPolicy: settings.ipFamilyPolicy } : {}),
     };
 }
 
@@ -73,6 +90,7 @@ export function createService(settings: Settings, opts: pulumi.CustomResourceOpt
                 type: settings.serviceType,
                 selector: settings.selectorLabels,
                 ports: servicePorts(settings),
+                ...ipFamilySpec(settings),
                 ...(isLb && lb.sourceRanges !== undefined ? { loadBalancerSourceRanges: lb.sourceRanges } : {}),
                 ...(isLb && lb.externalTrafficPolicy !== undefined ? { externalTrafficPolicy: lb.externalTrafficPolicy } : {}),
                 ...(isLb && lb.loadBalancerClass !== undefined ? { loadBalancerClass: lb.loadBalancerClass } : {}),

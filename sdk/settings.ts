@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, UPSTREAM_DEFAULTS, UpstreamScheme, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS, UPSTREAM_DEFAULTS, UpstreamScheme } from "./args";
 import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkUpstreamName, checkUpstreamNamespace, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
@@ -10,7 +10,12 @@ export interface Settings {
     name: string;
     /** What goes into `metadata.namespace`: unset lets the provider choose. */
     namespace: pulumi.Input<string> | undefined;
-    /** The namespace the certificate's names and outputs assume when none is given. */
+    /**
+     * The namespace the objects land in, for every name built from it (the certificate's names,
+     * `clusterDnsName`, the existing Secret's read): `namespace` when given; otherwise the namespace the
+     * provider put the component's first object in, once {@link withLandingNamespace} has been applied
+     * (until then, in the pure settings, ASSUMED_NAMESPACE).
+     */
     namespaceForNames: pulumi.Input<string>;
     image: pulumi.Input<string>;
     replicas: pulumi.Input<number>;
@@ -18,6 +23,10 @@ export interface Settings {
     httpPort: number;
     httpsPort: number;
     nodePorts: { http?: number; https?: number };
+    /** Undefined when not given: the cluster decides, and the Service spec leaves the field out. */
+    ipFamilies: IpFamily[] | undefined;
+    /** Undefined when not given: the cluster decides (SingleStack), and the Service spec leaves the field out. */
+    ipFamilyPolicy: IpFamilyPolicy | undefined;
     tls: {
         enabled: boolean;
         commonName: string;
@@ -62,10 +71,8 @@ export interface Settings {
 export interface UpstreamSettings {
     name: pulumi.Input<string>;
     port: number;
-    /** The upstream's namespace: the one given, else the one the component's objects land in. */
-    namespace: pulumi.Input<string>;
-    /** True when `namespace` was given: the NetworkPolicy then selects that namespace explicitly. */
-    namespaceGiven: boolean;
+    /** The upstream's namespace as given; undefined: the component's own, `namespaceForNames`. */
+    namespace: pulumi.Input<string> | undefined;
     scheme: UpstreamScheme;
     targetPort: number;
     podLabels: { [key: string]: string } | undefined;
@@ -83,12 +90,16 @@ export function serviceFqdn(name: string, namespace: string, clusterDomain: stri
     return `${name}.${namespace}.svc.${clusterDomain}`;
 }
 
-/** The upstream Service's FQDN, once its name and namespace are known. */
-export function upstreamFqdn(upstream: UpstreamSettings, clusterDomain: string): pulumi.Output<string> {
-    return pulumi.all([upstream.name, upstream.namespace]).apply(([name, namespace]) => serviceFqdn(name, namespace, clusterDomain));
+/**
+ * The upstream Service's FQDN, once its name and namespace are known; without `upstream.namespace`, in
+ * the namespace the component's objects land in (`namespaceForNames`).
+ */
+export function upstreamFqdn(settings: Settings): pulumi.Output<string> {
+    const upstream = settings.upstream!;
+    return pulumi.all([upstream.name, upstream.namespace ?? settings.namespaceForNames]).apply(([name, namespace]) => serviceFqdn(name, namespace, settings.clusterDomain));
 }
 
-function upstreamSettings(args: NginxServiceArgs, namespaceForNames: pulumi.Input<string>, clusterDomain: string): UpstreamSettings | undefined {
+function upstreamSettings(args: NginxServiceArgs, clusterDomain: string): UpstreamSettings | undefined {
     const given = args.upstream;
     if (given === undefined) {
         return undefined;
@@ -97,8 +108,7 @@ function upstreamSettings(args: NginxServiceArgs, namespaceForNames: pulumi.Inpu
         ...withDefaults(given, UPSTREAM_DEFAULTS),
         name: given.name,
         port: given.port,
-        namespace: given.namespace ?? namespaceForNames,
-        namespaceGiven: given.namespace !== undefined,
+        namespace: given.namespace,
         targetPort: given.targetPort ?? given.port,
         podLabels: given.podLabels,
         resolver: given.resolver ?? serviceFqdn(CLUSTER_DNS_SERVICE.name, CLUSTER_DNS_SERVICE.namespace, clusterDomain),
@@ -125,13 +135,14 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         [SELECTOR_LABEL_KEYS[1]]: name,
     };
     const topLevel = withDefaults(args, DEFAULTS);
-    const namespaceForNames = args.namespace ?? ASSUMED_NAMESPACE;
     return {
         ...topLevel,
         name,
         namespace: args.namespace,
-        namespaceForNames,
+        namespaceForNames: args.namespace ?? ASSUMED_NAMESPACE,
         nodePorts: { http: args.nodePorts?.http, https: args.nodePorts?.https },
+        ipFamilies: args.ipFamilies,
+        ipFamilyPolicy: args.ipFamilyPolicy,
         tls: {
             ...withDefaults(tls, TLS_DEFAULTS),
             commonName: tls.commonName ?? name,
@@ -149,7 +160,7 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         autoscaling: args.autoscaling === undefined ? undefined : withDefaults(args.autoscaling, AUTOSCALING_DEFAULTS),
         networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
-        upstream: upstreamSettings(args, namespaceForNames, topLevel.clusterDomain),
+        upstream: upstreamSettings(args, topLevel.clusterDomain),
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
@@ -165,22 +176,37 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
     validateSettings(settings, args);
     const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
     const existingSecretName = settings.tls.existingSecretName;
-    const namespaceForNames = namespace ?? ASSUMED_NAMESPACE;
     const upstream = settings.upstream;
     return {
         ...settings,
         namespace,
-        namespaceForNames,
+        namespaceForNames: namespace ?? ASSUMED_NAMESPACE,
         upstream:
             upstream === undefined
                 ? undefined
                 : {
                       ...upstream,
                       name: checkWhenKnown(name, upstream.name, checkUpstreamName),
-                      namespace: upstream.namespaceGiven ? checkWhenKnown(name, upstream.namespace, checkUpstreamNamespace) : namespaceForNames,
+                      namespace: upstream.namespace === undefined ? undefined : checkWhenKnown(name, upstream.namespace, checkUpstreamNamespace),
                   },
         image: checkWhenKnown(name, settings.image, checkImage),
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
     };
+}
+
+/**
+ * The settings once the component knows where its objects land. With `namespace` given, unchanged.
+ * Without it, `namespaceForNames` becomes `landed`, the `metadata.namespace` output of an object the
+ * component created without a namespace: pulumi-kubernetes fills that field with the provider's
+ * namespace in its Check step (so a preview knows it too), and the API server reports it after the
+ * create. An empty value (a preview whose provider could load no kubeconfig) is what the provider then
+ * uses itself, ASSUMED_NAMESPACE. No ID-only read can stand in: `Secret.get` without a namespace reads
+ * `default`, whatever the provider's namespace.
+ */
+export function withLandingNamespace(settings: Settings, landed: pulumi.Output<string | undefined> | undefined): Settings {
+    if (settings.namespace !== undefined || landed === undefined) {
+        return settings;
+    }
+    return { ...settings, namespaceForNames: landed.apply((ns) => (ns === undefined || ns === "" ? ASSUMED_NAMESPACE : ns)) };
 }

@@ -1,6 +1,6 @@
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
-import { Cloud, ExternalTrafficPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType, UpstreamArgs, UpstreamScheme } from "./args";
+import { Cloud, ExternalTrafficPolicy, IpFamily, IpFamilyPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType, UpstreamArgs, UpstreamScheme } from "./args";
 import { TENCENT_INTERNAL_SUBNET } from "./clouds";
 import type { Settings } from "./settings";
 
@@ -153,6 +153,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
     const problems = [
         ...metadataProblems(settings, given),
         ...portProblems(settings, given),
+        ...ipFamilyProblems(settings),
         ...tlsProblems(settings, given),
         ...loadBalancerProblems(settings, given),
         ...headerProblems(settings, given),
@@ -206,6 +207,32 @@ export function portProblems(settings: Settings, given: NginxServiceArgs): Probl
     }
     if (http !== undefined && http === https) {
         problems.push(at("nodePorts.https", `nodePorts.http and nodePorts.https must differ, both are ${show(http)}`));
+    }
+    return problems.filter((p): p is Problem => p !== undefined);
+}
+
+/**
+ * The Service's IP families, as the API server checks them, so a bad pair fails before anything is
+ * registered: one or two known families, no repeat, and two only with a dual-stack policy (the API
+ * defaults an unset policy to SingleStack, which allows one).
+ */
+export function ipFamilyProblems(settings: Settings): Problem[] {
+    const problems: (Problem | undefined)[] = [checkEnum("ipFamilyPolicy", settings.ipFamilyPolicy, IpFamilyPolicy)];
+    const families = settings.ipFamilies;
+    if (families === undefined) {
+        return problems.filter((p): p is Problem => p !== undefined);
+    }
+    if (!Array.isArray(families) || families.length === 0 || families.length > 2) {
+        problems.push(at("ipFamilies", `ipFamilies must list one or two IP families (leave it unset for the cluster's), got ${show(families)}`));
+        return problems.filter((p): p is Problem => p !== undefined);
+    }
+    families.forEach((family, i) => problems.push(checkEnum(`ipFamilies[${i}]`, family, IpFamily)));
+    if (families.length === 2 && families[0] === families[1]) {
+        problems.push(at("ipFamilies[1]", `ipFamilies must not repeat a family, got ${show(families)}`));
+    } else if (families.length === 2 && settings.ipFamilyPolicy !== IpFamilyPolicy.PreferDualStack && settings.ipFamilyPolicy !== IpFamilyPolicy.RequireDualStack) {
+        problems.push(
+            at("ipFamilyPolicy", `ipFamilies ${show(families)} lists two families, so ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got ${show(settings.ipFamilyPolicy ?? "SingleStack (unset)")}`),
+        );
     }
     return problems.filter((p): p is Problem => p !== undefined);
 }
@@ -427,11 +454,11 @@ export function upstreamProblems(settings: Settings, given: NginxServiceArgs): P
     } else if (isPlain(upstream.name)) {
         problems.push(checkUpstreamName(upstream.name));
     }
-    if (upstream.namespaceGiven && isPlain(upstream.namespace)) {
+    if (upstream.namespace !== undefined && isPlain(upstream.namespace)) {
         problems.push(checkUpstreamNamespace(upstream.namespace));
     }
     // The component's own Service: every request would come back to nginx until the connections run out.
-    const sameNamespace = !upstream.namespaceGiven || (isPlain(upstream.namespace) && upstream.namespace === (isPlain(settings.namespace) ? settings.namespace : undefined));
+    const sameNamespace = upstream.namespace === undefined || (isPlain(upstream.namespace) && upstream.namespace === (isPlain(settings.namespace) ? settings.namespace : undefined));
     if (upstream.name === settings.name && sameNamespace) {
         problems.push(at("upstream.name", `upstream.name ${show(upstream.name)} is this NginxService's own Service: nginx would proxy every request to itself`));
     }

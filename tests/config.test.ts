@@ -7,6 +7,7 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS, UPSTREAM_DNS_VALID_SECONDS } from "../sdk/config";
 import { resolveSettings } from "../sdk/settings";
@@ -31,6 +32,18 @@ describe("renderNginxConfig", () => {
         assert.match(https, /^\s*ssl_certificate_key \/etc\/nginx\/ssl\/tls\.key;$/m);
         assert.match(https, /^\s*ssl_protocols TLSv1\.2 TLSv1\.3;$/m);
         assert.doesNotMatch(conf, /TLSv1(\.1)?[ ;]/, "no TLS 1.0 or 1.1 anywhere");
+    });
+
+    test("IPv4 only by default; with IPv6 asked, each server also listens on [::] with the same flags", () => {
+        for (const conf of [rendered(), rendered({ ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack" })]) {
+            assert.doesNotMatch(conf, /listen \[/, "no IPv6 listen: nginx would not start on nodes with IPv6 disabled");
+        }
+        const [http, https] = blocks(rendered({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }));
+        assert.deepEqual([...http.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
+        assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl;", "listen [::]:8443 ssl;"]);
+        const [plain, ...rest] = blocks(rendered({ ipFamilies: ["IPv6"], tls: { enabled: false } }));
+        assert.deepEqual(rest, []);
+        assert.deepEqual([...plain.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
     });
 
     test("/healthz answers on both servers", () => {
@@ -203,5 +216,12 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
         mocks.reset();
         const fromOutputs = await mocks.deployed(new NginxService("cfg", { upstream: { name: pulumi.output("api"), namespace: pulumi.output("backend"), port: 80 } }));
         assert.match(fromOutputs.one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/api\.backend\.svc\.cluster\.local:80;/);
+    });
+
+    test("without namespace, the upstream's FQDN is in the provider's namespace, where the objects land", async () => {
+        mocks.reset();
+        const provider = new k8s.Provider("upstream-provider", { namespace: "team-b" });
+        const { one } = await mocks.deployed(new NginxService("cfg", { upstream: { name: "app", port: 8080 } }, { providers: [provider] }));
+        assert.match(one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/app\.team-b\.svc\.cluster\.local:8080;/);
     });
 });

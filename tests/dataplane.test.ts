@@ -5,6 +5,7 @@
 // (Debian's `nginx` package); a test that cannot start it fails with nginx's own error output.
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
+import * as os from "node:os";
 import { describe, test } from "node:test";
 import { installMocks, MockOptions, TYPES } from "./mocks";
 import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/realTls";
@@ -268,6 +269,48 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             assert.equal(mocks.byType(TYPES.key).length, 0, "nothing is generated");
             assert.equal(mocks.byType(TYPES.cert).length, 0, "nothing is generated");
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
+        });
+    });
+
+    /** IPv6 loopback must exist here, or the two tests below would prove nothing about nginx. */
+    const assertIpv6Loopback = () =>
+        assert.ok(
+            Object.values(os.networkInterfaces()).some((addresses) => addresses?.some((a) => a.family === "IPv6" && a.address === "::1")),
+            "this machine has no ::1 (ip -6 addr show lo): the IPv6 data-plane tests need it",
+        );
+
+    test("ipFamilies with IPv6: HTTPS verified for every Service name and HTTP answer over [::1], and IPv4 still", async () => {
+        assertIpv6Loopback();
+        await withDeployed({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }, {}, async ({ certificatePem, nginx }) => {
+            const { http, https } = nginx.ports;
+            assert.ok(certificatePem !== undefined && http !== undefined && https !== undefined);
+            for (const servername of SERVICE_NAMES) {
+                const response = await httpsGet({ port: https, ca: certificatePem, servername, address: "::1" });
+                assert.equal(response.status, 200, `GET https://${servername}/ over [::1]`);
+                assert.match(response.body, /Welcome to nginx!/);
+            }
+            const health = await httpGet({ port: http, host: NAME, path: HEALTH_PATH, address: "::1" });
+            assert.equal(health.status, 200, "the kubelet's probe over IPv6");
+            const root = await httpGet({ port: http, host: NAME, path: "/", address: "::1" });
+            assert.match(root.body, /Welcome to nginx!/);
+            assert.equal((await httpsGet({ port: https, ca: certificatePem, servername: NAME })).status, 200, "IPv4 keeps answering");
+        });
+    });
+
+    test("IPv4 only (the default): a connection to [::1] is refused on both ports", async () => {
+        assertIpv6Loopback();
+        await withDeployed({}, {}, async ({ certificatePem, nginx }) => {
+            const { http, https } = nginx.ports;
+            assert.ok(certificatePem !== undefined && http !== undefined && https !== undefined);
+            const refused = (error: any) => {
+                assert.equal(error.code, "ECONNREFUSED", `refused, got ${error.code}: ${error.message}`);
+                return true;
+            };
+            await assert.rejects(httpsGet({ port: https, ca: certificatePem, servername: NAME, address: "::1" }), refused);
+            await assert.rejects(httpGet({ port: http, host: NAME, address: "::1" }), refused);
+            // The same ports answer on IPv4: the refusals are about the address family, not a dead nginx.
+            assert.equal((await httpsGet({ port: https, ca: certificatePem, servername: NAME })).status, 200);
+            assert.equal((await httpGet({ port: http, host: NAME, path: HEALTH_PATH })).status, 200);
         });
     });
 });

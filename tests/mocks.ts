@@ -84,6 +84,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     private nextClusterIP = 10;
     private nextNodePort = 30000;
+    /** The `namespace` of each explicit kubernetes provider, by the id the mocks gave it. */
+    private readonly providerNamespaces = new Map<string, string | undefined>();
     private options: MockOptions;
 
     constructor(options: MockOptions = {}) {
@@ -140,6 +142,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             this.resources.push({ type: args.type, name: args.name, inputs, state: inputs, id: "" });
             return { id: undefined, state: inputs };
         }
+        if (args.type === "pulumi:providers:kubernetes") {
+            // An explicit provider: what matters here is its default namespace (emulated below).
+            const id = `${args.name}-provider-id`;
+            this.providerNamespaces.set(id, inputs.namespace);
+            this.resources.push({ type: args.type, name: args.name, inputs, state: inputs, id });
+            return { id, state: inputs };
+        }
         // A read (X.get) comes with the id to read; the object must exist.
         if (args.id !== undefined && args.id !== "") {
             const found = this.options.existing?.[args.type]?.[args.id];
@@ -149,7 +158,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             this.resources.push({ type: args.type, name: args.name, inputs, state: found, id: args.id });
             return { id: args.id, state: found };
         }
-        const state = this.emulate(args.type, args.name, inputs);
+        const state = this.emulate(args.type, args.name, inputs, this.providerNamespace(args.provider));
         const id = state.metadata?.name !== undefined ? `${state.metadata.namespace}/${state.metadata.name}` : `${args.name}-id`;
         this.resources.push({ type: args.type, name: args.name, inputs, state, id });
         return { id, state };
@@ -159,9 +168,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         throw new Error(`mock call not implemented: ${args.token} ${JSON.stringify(args.inputs)}`);
     }
 
-    private emulate(type: string, name: string, inputs: any): any {
+    /** The namespace of the provider a resource names (`<urn>::<id>`); undefined for the default provider. */
+    private providerNamespace(reference: string | undefined): string | undefined {
+        return reference === undefined ? undefined : this.providerNamespaces.get(reference.slice(reference.lastIndexOf("::") + 2));
+    }
+
+    private emulate(type: string, name: string, inputs: any, providerNamespace: string | undefined): any {
         if (KUBERNETES_TYPES.includes(type)) {
-            return this.kubernetes(type, name, inputs);
+            return this.kubernetes(type, name, inputs, providerNamespace);
         }
         switch (type) {
             case "random:index/randomId:RandomId":
@@ -187,12 +201,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     /** What the API server and pulumi-kubernetes add to an object on create. */
-    private kubernetes(type: string, name: string, inputs: any): any {
+    private kubernetes(type: string, name: string, inputs: any, providerNamespace: string | undefined): any {
         const metadata = {
             ...inputs.metadata,
             // pulumi-kubernetes auto-names objects without a name: logical name plus a random suffix.
             name: inputs.metadata?.name ?? `${name}-${randomHex(4)}`,
-            namespace: inputs.metadata?.namespace ?? "default",
+            // Its Check puts an object without a namespace in the provider's (pkg/provider/provider.go),
+            // the default provider's being `default` here.
+            namespace: inputs.metadata?.namespace ?? providerNamespace ?? "default",
             uid: crypto.randomUUID(),
         };
         const state = { ...inputs, metadata };

@@ -2,6 +2,7 @@
 // inputs, the outputs, selector uniqueness and secrecy.
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, isSecretInput, runOnMocks, settle, TYPES as T, unwrapSecrets } from "./mocks";
 
@@ -59,6 +60,49 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
         assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
         assert.equal(out.clusterDnsName, "web-ns.shop.svc.cluster.local");
         assert.equal(out.namespace, "shop");
+    });
+});
+
+describe("namespace left to the provider", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nissued-in-team-b\n-----END CERTIFICATE-----\n";
+    const tlsSecret = (namespace: string, crt: string) => ({
+        metadata: { name: "web-cert", namespace },
+        type: "kubernetes.io/tls",
+        data: { "tls.crt": Buffer.from(crt).toString("base64"), "tls.key": Buffer.from("k").toString("base64") },
+    });
+
+    test("an explicit provider's namespace: the certificate's names, clusterDnsName, namespace and urls follow it", async () => {
+        const provider = new k8s.Provider("team-b-provider", { namespace: "team-b" });
+        const { outputs: out, resources, one } = await mocks.deployed(new NginxService("web-p", {}, { providers: [provider] }));
+        for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+            assert.equal(r.inputs.metadata.namespace, undefined, `${r.type}: metadata.namespace is left to the provider`);
+            assert.equal(r.state.metadata.namespace, "team-b", `${r.type} lands in the provider's namespace`);
+        }
+        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-p", "web-p.team-b", "web-p.team-b.svc", "web-p.team-b.svc.cluster.local"]);
+        assert.equal(out.namespace, "team-b");
+        assert.equal(out.clusterDnsName, "web-p.team-b.svc.cluster.local");
+        assert.deepEqual(out.urls, ["https://web-p.team-b.svc.cluster.local", "http://web-p.team-b.svc.cluster.local"]);
+    });
+
+    test("an explicit provider's namespace: tls.existingSecretName is read there, not from default", async () => {
+        // Control: a Secret of the same name in default, with another certificate; the read must not find it.
+        mocks.configure({ existing: { [T.secret]: { "team-b/web-cert": tlsSecret("team-b", pem), "default/web-cert": tlsSecret("default", "not this one") } } });
+        try {
+            const provider = new k8s.Provider("team-b-provider-2", { namespace: "team-b" });
+            const { outputs: out, one } = await mocks.deployed(new NginxService("tb-byo", { tls: { existingSecretName: "web-cert" } }, { providers: [provider] }));
+            assert.equal(one(T.secret).id, "team-b/web-cert");
+            assert.equal(out.certificatePem, pem);
+            assert.equal(out.clusterDnsName, "tb-byo.team-b.svc.cluster.local");
+        } finally {
+            mocks.configure({});
+        }
+    });
+
+    test("the default provider: names in default, as before", async () => {
+        const { outputs: out, one } = await mocks.deployed(new NginxService("web-d"));
+        assert.equal(one(T.podDisruptionBudget).state.metadata.namespace, "default");
+        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-d", "web-d.default", "web-d.default.svc", "web-d.default.svc.cluster.local"]);
+        assert.equal(out.clusterDnsName, "web-d.default.svc.cluster.local");
     });
 });
 
@@ -195,7 +239,19 @@ describe("existing TLS Secret", () => {
         assert.match(result.stderr, /tls\.existingSecretName "opaque" must name a kubernetes.io\/tls Secret with tls.crt and tls.key, found type "Opaque"/);
     });
 
-    test("an unusable existing Secret: nothing else of the instance is registered", () => {
+    test("an unusable existing Secret with namespace given: nothing else of the instance is registered", () => {
+        const result = runOnMocks(`
+            mocks.configure({ existing: { "${T.secret}": { "shop/opaque": { metadata: { name: "opaque" }, type: "Opaque", data: { password: "eA==" } } } } });
+            new NginxService("byo-bad", { namespace: "shop", tls: { existingSecretName: "opaque" } });
+            process.on("exit", () => console.log("REGISTERED " + JSON.stringify(mocks.resources.map((r) => r.type))));
+        `);
+        assert.equal(result.status, 3, result.stderr);
+        const registered = JSON.parse(/REGISTERED (.*)/.exec(result.stdout)![1]);
+        // The component and the read of the Secret, and nothing the read's failure should have stopped.
+        assert.deepEqual(registered.sort(), [T.secret, "nginx-service:index:NginxService"].sort());
+    });
+
+    test("an unusable existing Secret without namespace: only the PodDisruptionBudget, which told where to read, is registered", () => {
         const result = runOnMocks(`
             mocks.configure({ existing: { "${T.secret}": { "default/opaque": { metadata: { name: "opaque" }, type: "Opaque", data: { password: "eA==" } } } } });
             new NginxService("byo-bad", { tls: { existingSecretName: "opaque" } });
@@ -203,8 +259,7 @@ describe("existing TLS Secret", () => {
         `);
         assert.equal(result.status, 3, result.stderr);
         const registered = JSON.parse(/REGISTERED (.*)/.exec(result.stdout)![1]);
-        // The component and the read of the Secret, and nothing the read's failure should have stopped.
-        assert.deepEqual(registered.sort(), [T.secret, "nginx-service:index:NginxService"].sort());
+        assert.deepEqual(registered.sort(), [T.podDisruptionBudget, T.secret, "nginx-service:index:NginxService"].sort());
     });
 });
 

@@ -31,6 +31,8 @@ describe("the inferred schema", () => {
             "httpPort",
             "httpsPort",
             "image",
+            "ipFamilies",
+            "ipFamilyPolicy",
             "labels",
             "loadBalancer",
             "namespace",
@@ -82,6 +84,8 @@ describe("the inferred schema", () => {
         assert.deepEqual(values("Cloud"), ["aws", "gcp", "azure", "tencent"]);
         assert.deepEqual(values("ExternalTrafficPolicy"), ["Cluster", "Local"]);
         assert.deepEqual(values("UpstreamScheme"), ["http", "https"]);
+        assert.deepEqual(values("IpFamily"), ["IPv4", "IPv6"]);
+        assert.deepEqual(values("IpFamilyPolicy"), ["SingleStack", "PreferDualStack", "RequireDualStack"]);
     });
 
     test("has the nested argument types with their fields", () => {

@@ -6,7 +6,7 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { serviceAnnotations, url } from "../sdk/service";
+import { serviceAnnotations, servesIpv6, url } from "../sdk/service";
 import { resolveSettings } from "../sdk/settings";
 
 async function serviceOf(name: string, args: NginxServiceArgs) {
@@ -87,6 +87,37 @@ describe("the LoadBalancer Service", () => {
     test("the selector is the pods' selector labels", async () => {
         const svc = await serviceOf("sel", {});
         assert.deepEqual(svc.spec.selector, { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": "sel" });
+    });
+});
+
+describe("IP families", () => {
+    test("unset: the Service spec has neither field, so the cluster's defaults stand (and existing stacks see no diff)", async () => {
+        const svc = await serviceOf("fam-unset", {});
+        assert.equal("ipFamilies" in svc.spec, false);
+        assert.equal("ipFamilyPolicy" in svc.spec, false);
+    });
+
+    test("given: passed to the Service as they are, primary family first", async () => {
+        const svc = await serviceOf("fam-dual", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" });
+        assert.deepEqual(svc.spec.ipFamilies, ["IPv6", "IPv4"]);
+        assert.equal(svc.spec.ipFamilyPolicy, "RequireDualStack");
+    });
+
+    test("nginx listens on IPv6 when the Service may get an IPv6 address, and only then", () => {
+        const cases: [NginxServiceArgs, boolean][] = [
+            [{}, false],
+            [{ ipFamilies: ["IPv4"] }, false],
+            [{ ipFamilyPolicy: "SingleStack" }, false],
+            [{ ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack" }, false],
+            [{ ipFamilies: ["IPv6"] }, true],
+            [{ ipFamilies: ["IPv4", "IPv6"], ipFamilyPolicy: "PreferDualStack" }, true],
+            // A dual-stack policy adds the cluster's other family, whichever is listed.
+            [{ ipFamilies: ["IPv4"], ipFamilyPolicy: "RequireDualStack" }, true],
+            [{ ipFamilyPolicy: "PreferDualStack" }, true],
+        ];
+        for (const [args, expected] of cases) {
+            assert.equal(servesIpv6(resolveSettings("fam", args)), expected, JSON.stringify(args));
+        }
     });
 });
 

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS, UPSTREAM_DEFAULTS } from "../sdk/args";
-import { resolveSettings, serviceFqdn } from "../sdk/settings";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveSettings, serviceFqdn, withLandingNamespace } from "../sdk/settings";
 
 test("defaults of every argument", () => {
     const s = resolveSettings("my-nginx", {});
@@ -56,8 +57,7 @@ test("upstream defaults: the component's namespace, http, the port as target, th
     assert.deepEqual(resolveSettings("my-nginx", { upstream: { name: "app", port: 8080 } }).upstream, {
         name: "app",
         port: 8080,
-        namespace: "default",
-        namespaceGiven: false,
+        namespace: undefined,
         scheme: "http",
         targetPort: 8080,
         podLabels: undefined,
@@ -66,11 +66,10 @@ test("upstream defaults: the component's namespace, http, the port as target, th
         clientMaxBodySize: "1m",
     });
     const inNamespace = resolveSettings("my-nginx", { namespace: "web", clusterDomain: "corp.internal", upstream: { name: "app", port: 80 } }).upstream!;
-    assert.equal(inNamespace.namespace, "web", "the component's namespace when upstream.namespace is unset");
+    assert.equal(inNamespace.namespace, undefined, "unset: the component's namespace, namespaceForNames, applies (see the FQDN in tests/config.test.ts)");
     assert.equal(inNamespace.resolver, "kube-dns.kube-system.svc.corp.internal", "the cluster domain given");
     const given = resolveSettings("my-nginx", { namespace: "web", upstream: { name: "app", port: 80, namespace: "apps", targetPort: 8080, resolver: "10.96.0.10", proxyTimeoutSeconds: 5, clientMaxBodySize: "0" } }).upstream!;
     assert.equal(given.namespace, "apps");
-    assert.equal(given.namespaceGiven, true);
     assert.equal(given.targetPort, 8080);
     assert.equal(given.resolver, "10.96.0.10");
     assert.equal(given.proxyTimeoutSeconds, 5);
@@ -135,4 +134,16 @@ test("each default constant is what the field's @default documents", () => {
             assert.deepEqual(value, docs[field], `${iface}.${field}: @default ${JSON.stringify(docs[field])}, applied ${JSON.stringify(value)}`);
         }
     }
+});
+
+test("withLandingNamespace: a given namespace stays; unset, the names follow where the first object landed", async () => {
+    const given = resolveSettings("my-nginx", { namespace: "shop" });
+    assert.equal(withLandingNamespace(given, pulumi.output<string | undefined>("elsewhere")), given);
+    const unset = resolveSettings("my-nginx", {});
+    const landed = (ns: string | undefined) =>
+        new Promise((ok) => pulumi.output(withLandingNamespace(unset, pulumi.output(ns)).namespaceForNames).apply(ok));
+    assert.equal(await landed("team-b"), "team-b");
+    // Empty only in a preview whose provider loaded no kubeconfig: pulumi-kubernetes then uses default itself.
+    assert.equal(await landed(""), "default");
+    assert.equal(await landed(undefined), "default");
 });

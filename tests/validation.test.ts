@@ -96,6 +96,13 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["upstream is the component's own Service", { upstream: { name: "my-nginx", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service: nginx would proxy every request to itself/],
     ["upstream is the component's own Service, namespace spelt out", { namespace: "web", upstream: { name: "my-nginx", namespace: "web", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service/],
     ["upstream field that does not exist", { upstream: { name: "app", port: 80, timeout: 5 } as any }, /upstream.timeout is not a field of upstream/],
+    ["two IP families without a policy", { ipFamilies: ["IPv4", "IPv6"] }, /ipFamilies \["IPv4","IPv6"\] lists two families, so ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack \(unset\)"/],
+    ["two IP families, SingleStack", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "SingleStack" }, /ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack"/],
+    ["a repeated IP family", { ipFamilies: ["IPv6", "IPv6"], ipFamilyPolicy: "PreferDualStack" }, /ipFamilies must not repeat a family, got \["IPv6","IPv6"\]/],
+    ["no IP family", { ipFamilies: [] }, /ipFamilies must list one or two IP families \(leave it unset for the cluster's\), got \[\]/],
+    ["three IP families", { ipFamilies: ["IPv4", "IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" }, /ipFamilies must list one or two IP families/],
+    ["bad IP family", { ipFamilies: ["IPv5" as any] }, /ipFamilies\[0\] must be one of "IPv4", "IPv6", got "IPv5"/],
+    ["bad IP family policy", { ipFamilyPolicy: "DualStack" as any }, /ipFamilyPolicy must be one of "SingleStack", "PreferDualStack", "RequireDualStack", got "DualStack"/],
 ];
 
 describe("validateArgs refuses bad input, naming the field and the value", () => {
@@ -199,6 +206,9 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["network policy off", { networkPolicy: { enabled: false } }],
         ["network policy from a namespace, a namespace's pods, and a range", { networkPolicy: { allowFrom: [{ namespaceLabels: { "kubernetes.io/metadata.name": "ingress" } }, { namespaceLabels: { team: "a" }, podLabels: { app: "client" } }, { cidr: "2001:db8::/32" }] } }],
         ["autoscaling with min equal to max, above 100% of the request", { autoscaling: { minReplicas: 3, maxReplicas: 3, targetCPUUtilizationPercentage: 200 } }],
+        ["IPv6 only", { ipFamilies: ["IPv6"] }],
+        ["dual stack, IPv6 first", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" }],
+        ["dual stack where available, families left to the cluster", { ipFamilyPolicy: "PreferDualStack" }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
         ["upstream with only name and port", { upstream: { name: "app", port: 8080 } }],
         ["upstream with every field", { upstream: { name: "app", port: 443, namespace: "apps", scheme: "https", targetPort: 8443, podLabels: { "app.kubernetes.io/name": "app" }, resolver: "[fd00::a]:53", proxyTimeoutSeconds: 3600, clientMaxBodySize: "100m" } }],

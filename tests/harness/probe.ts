@@ -22,6 +22,9 @@ export interface HttpsResponse extends Response {
 
 const TIMEOUT_MS = 5000;
 
+/** Where a probe connects: IPv4 loopback (the default) or IPv6 loopback, for nginx's `listen [::]` lines. */
+export type LoopbackAddress = "127.0.0.1" | "::1";
+
 function collect(res: http.IncomingMessage): Promise<string> {
     return new Promise((resolve, reject) => {
         let body = "";
@@ -39,12 +42,12 @@ function collect(res: http.IncomingMessage): Promise<string> {
  * SAN), sending no SNI, as a client of an IP address does. Rejects with Node's TLS error (its `code`
  * tells why) when verification fails.
  */
-export function httpsGet(options: { port: number; ca: string; servername?: string; path?: string }): Promise<HttpsResponse> {
+export function httpsGet(options: { port: number; ca: string; servername?: string; path?: string; address?: LoopbackAddress }): Promise<HttpsResponse> {
     const host = options.servername ?? "127.0.0.1";
     return new Promise((resolve, reject) => {
         const req = https.request(
             {
-                host: "127.0.0.1",
+                host: options.address ?? "127.0.0.1",
                 port: options.port,
                 path: options.path ?? "/",
                 method: "GET",
@@ -71,11 +74,11 @@ export function httpsGet(options: { port: number; ca: string; servername?: strin
     });
 }
 
-/** Plain HTTP GET to 127.0.0.1 with the given Host header; redirects are not followed. */
-export function httpGet(options: { port: number; host: string; path?: string }): Promise<Response> {
+/** Plain HTTP GET to 127.0.0.1 (or `address`) with the given Host header; redirects are not followed. */
+export function httpGet(options: { port: number; host: string; path?: string; address?: LoopbackAddress }): Promise<Response> {
     return new Promise((resolve, reject) => {
         const req = http.request(
-            { host: "127.0.0.1", port: options.port, path: options.path ?? "/", method: "GET", headers: { host: options.host }, agent: false, timeout: TIMEOUT_MS },
+            { host: options.address ?? "127.0.0.1", port: options.port, path: options.path ?? "/", method: "GET", headers: { host: options.host }, agent: false, timeout: TIMEOUT_MS },
             (res) => collect(res).then((body) => resolve({ status: res.statusCode!, headers: res.headers, body }), reject),
         );
         req.on("timeout", () => req.destroy(new Error(`http GET ${options.host} on port ${options.port} timed out`)));

@@ -1,0 +1,132 @@
+// No `namespace` argument, on an explicit kubernetes provider whose namespace is not `default` (the
+// program tests/e2e/programs/provider-namespace): with the real engine and provider against a real API
+// server, the objects land in the provider's namespace and every name follows them there: the
+// certificate's SANs (already in a new stack's preview), clusterDnsName, the namespace output, and the
+// read of tls.existingSecretName, with a control Secret of the same name in `default` that must not be
+// the one read.
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { generatePrivateKey, issueSelfSignedCert } from "../harness/realTls";
+import { ControlPlane, createRestrictedNamespace, disposeStack, eventually, exists, kubectl, kubectlJson, pulumiEnv, PulumiEnv, REPO, stackFor, startControlPlane, toolchainBin } from "./harness";
+
+const NAMESPACE = "team-b";
+const SECRET = "byo-cert";
+const NAMES = ["my-nginx", `my-nginx.${NAMESPACE}`, `my-nginx.${NAMESPACE}.svc`, `my-nginx.${NAMESPACE}.svc.cluster.local`];
+
+let cluster: ControlPlane | undefined;
+let env: PulumiEnv;
+let kubeconfig: string;
+
+before(async () => {
+    const bin = toolchainBin();
+    cluster = startControlPlane(bin);
+    kubeconfig = cluster.kubeconfig;
+    env = await pulumiEnv(bin, kubeconfig);
+});
+
+after(() => {
+    try {
+        cluster?.stop();
+    } finally {
+        env?.cleanup();
+    }
+});
+
+/** A kubernetes.io/tls Secret named {@link SECRET} in `namespace`, with a new self-signed certificate for `commonName`; returns the certificate. */
+function createTlsSecret(namespace: string, commonName: string): string {
+    const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const cert = issueSelfSignedCert({ privateKeyPem: key.privateKeyPem, subject: { commonName }, dnsNames: [commonName], validityPeriodHours: 24, allowedUses: ["server_auth", "digital_signature"] });
+    const manifest = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: SECRET, namespace },
+        type: "kubernetes.io/tls",
+        data: { "tls.crt": Buffer.from(cert.certPem).toString("base64"), "tls.key": Buffer.from(key.privateKeyPem).toString("base64") },
+    };
+    kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(manifest));
+    return cert.certPem;
+}
+
+/** The DNS names of a PEM certificate's subjectAltName. */
+const sans = (pem: string) =>
+    new crypto.X509Certificate(pem).subjectAltName!.split(", ").filter((e) => e.startsWith("DNS:")).map((e) => e.slice(4));
+
+describe("no namespace, an explicit provider whose namespace is team-b", () => {
+    let stack: Stack;
+    let outputs: Record<string, any> = {};
+    let teamBCert: string;
+    let defaultCert: string;
+
+    before(async () => {
+        createRestrictedNamespace(kubeconfig, NAMESPACE);
+        teamBCert = createTlsSecret(NAMESPACE, "byo.team-b.example");
+        // Control: the same name in default, another certificate. A read that ignores the provider's namespace finds this one.
+        defaultCert = createTlsSecret("default", "byo.default.example");
+        stack = await stackFor(env, path.join(REPO, "tests", "e2e", "programs", "provider-namespace"), `ns-${process.pid}`, {
+            providerNamespace: NAMESPACE,
+            existingSecretName: SECRET,
+        });
+    });
+
+    after(async () => {
+        await disposeStack(stack);
+    });
+
+    test("a new stack's preview already shows the certificate's names in team-b", async () => {
+        const events: EngineEvent[] = [];
+        await stack.preview({ onEvent: (e) => events.push(e) });
+        const cert = events.map((e) => e.resourcePreEvent?.metadata).find((m) => m?.type === "tls:index/selfSignedCert:SelfSignedCert");
+        assert.ok(cert, "the preview plans the certificate");
+        assert.equal(cert.op, "create");
+        assert.deepEqual(cert.new?.inputs.dnsNames, NAMES, "known in the preview, and in the provider's namespace");
+    });
+
+    test("pulumi up: every object in team-b, none in default", async () => {
+        const result = await stack.up();
+        assert.equal(result.summary.result, "succeeded");
+        outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+        for (const name of ["my-nginx", "byo-nginx"]) {
+            for (const kind of ["service", "deployment", "poddisruptionbudget", "networkpolicy"]) {
+                assert.ok(exists(kubeconfig, ["-n", NAMESPACE, kind, name]), `${kind} ${name} in ${NAMESPACE}`);
+                assert.ok(!exists(kubeconfig, ["-n", "default", kind, name]), `no ${kind} ${name} in default`);
+            }
+        }
+        assert.ok(exists(kubeconfig, ["-n", NAMESPACE, "secret", outputs.tlsSecretName]), "the generated Secret is in team-b");
+    });
+
+    test("the certificate's SANs, clusterDnsName and namespace are team-b's", () => {
+        assert.deepEqual(sans(outputs.certificatePem), NAMES);
+        assert.equal(outputs.namespace, NAMESPACE);
+        assert.equal(outputs.clusterDnsName, `my-nginx.${NAMESPACE}.svc.cluster.local`);
+        assert.equal(outputs.urls[0], `https://my-nginx.${NAMESPACE}.svc.cluster.local`);
+        const secret = kubectlJson(kubeconfig, ["-n", NAMESPACE, "get", "secret", outputs.tlsSecretName]);
+        assert.equal(Buffer.from(secret.data["tls.crt"], "base64").toString(), outputs.certificatePem);
+    });
+
+    test("tls.existingSecretName is read in team-b, not in default", () => {
+        assert.notEqual(teamBCert, defaultCert);
+        assert.equal(outputs.byoCertificatePem, teamBCert);
+        assert.equal(outputs.byoNamespace, NAMESPACE);
+        assert.equal(outputs.byoClusterDnsName, `byo-nginx.${NAMESPACE}.svc.cluster.local`);
+        const deployment = kubectlJson(kubeconfig, ["-n", NAMESPACE, "get", "deployment", "byo-nginx"]);
+        assert.equal(deployment.spec.template.spec.volumes.find((v: any) => v.name === "tls").secret.secretName, SECRET);
+    });
+
+    test("a second preview shows no changes (the existing Secret is read again, which changes nothing)", async () => {
+        const result = await stack.preview({ expectNoChanges: true });
+        assert.deepEqual(Object.entries(result.changeSummary).filter(([op, n]) => op !== "same" && op !== "read" && n > 0), []);
+    });
+
+    test("pulumi destroy leaves team-b with only the Secret the test made", async () => {
+        const result = await stack.destroy();
+        assert.equal(result.summary.result, "succeeded");
+        const leftover = () =>
+            kubectl(kubeconfig, ["-n", NAMESPACE, "get", "deployments,replicasets,pods,services,secrets,configmaps,poddisruptionbudgets,networkpolicies", "-o", "name"])
+                .split("\n")
+                .filter((l) => l !== "" && l !== "configmap/kube-root-ca.crt" && l !== `secret/${SECRET}`);
+        assert.ok(await eventually(() => leftover().length === 0, 60_000), `left in ${NAMESPACE}: ${leftover().join(", ")}`);
+    });
+});
