@@ -62,6 +62,8 @@ describe("examples/app-behind-nginx on a real node: 502 before the app exists, t
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
         certificatePem = result.outputs.certificatePem.value;
+        // First, so a failed assertion below does not turn into a missing CA in the next test.
+        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", certificatePem);
         const pods = cluster.podsOf(NAMESPACE, FRONT);
         assert.equal(pods.length, 1);
         for (const pod of pods) {
@@ -70,7 +72,6 @@ describe("examples/app-behind-nginx on a real node: 502 before the app exists, t
         }
         frontPods = pods.map((p: any) => ({ name: p.metadata.name, uid: p.metadata.uid }));
         assert.equal(cluster.kubectlResult(["-n", NAMESPACE, "get", "service", "app"]).status, 1, "no app Service yet");
-        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", certificatePem);
         const front = curlFront(`https://${FRONT}/`);
         assert.equal(front.code, "502", `${front.body}${front.stderr}`);
         assert.equal(curlFront(`https://${FRONT}/healthz`).code, "200");
