@@ -68,7 +68,8 @@ describe("examples/app-behind-nginx on a real node: 502 before the app exists, t
         assert.equal(pods.length, 1);
         for (const pod of pods) {
             assert.ok(pod.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"), `${pod.metadata.name} Ready`);
-            assert.equal(pod.status.containerStatuses[0].restartCount, 0);
+            const status = pod.status.containerStatuses[0];
+            assert.equal(status.restartCount, 0, `nginx restarted; its last state: ${JSON.stringify(status.lastState)}`);
         }
         frontPods = pods.map((p: any) => ({ name: p.metadata.name, uid: p.metadata.uid }));
         assert.equal(cluster.kubectlResult(["-n", NAMESPACE, "get", "service", "app"]).status, 1, "no app Service yet");
@@ -111,7 +112,8 @@ describe("examples/app-behind-nginx on a real node: 502 before the app exists, t
         // No restart and no rollout: the name was resolved at request time by the pods already running.
         const pods = cluster.podsOf(NAMESPACE, FRONT);
         assert.deepEqual(pods.map((p: any) => ({ name: p.metadata.name, uid: p.metadata.uid })), frontPods);
-        assert.equal(pods[0].status.containerStatuses[0].restartCount, 0);
+        const status = pods[0].status.containerStatuses[0];
+        assert.equal(status.restartCount, 0, `nginx restarted; its last state: ${JSON.stringify(status.lastState)}`);
         assert.equal(curlFront(`http://${FRONT}/x`).code, "308", "plain HTTP redirects (redirectHttpToHttps)");
     });
 
