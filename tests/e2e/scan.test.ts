@@ -1,7 +1,7 @@
 // The manifest scan of issue 11: every program of this repository (the root program, each directory of
 // examples/ with a Pulumi.yaml, found on disk, and tests/e2e/scan/every-kind for the objects no example
 // creates) is rendered by the real engine and the toolchain's kubernetes provider, and the rendered
-// manifests are scanned with checkov (tests/e2e/scan/checkov.sh, pinned). Every check must pass except
+// manifests are scanned with checkov (pinned in scripts/python-tools.txt). Every check must pass except
 // those tests/e2e/scan/checkov-exceptions.json lists, each with its reason and the kinds it may fail on;
 // an exception no program needs any more fails the suite too, so the list stays true.
 //
@@ -80,7 +80,7 @@ let yamlMissing: string | undefined;
 before(async () => {
     const bin = toolchainBin("kwok");
     pulumiBin = path.join(bin, "pulumi");
-    const found = run("bash", [path.join(SCAN, "checkov.sh"), "--check"]);
+    const found = run("bash", [path.join(REPO, "scripts", "python-tools.sh"), "bin", "checkov"]);
     assert.equal(found.status, 0, found.stderr);
     checkov = found.stdout.trim();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-scan-"));
