@@ -1,7 +1,6 @@
 // Not an example: what the manifest scan (tests/e2e/scan.test.ts) renders beside the root program and
-// examples/*, so that the objects no example creates are scanned too. Every optional object and field an
-// example leaves out is turned on here: the HorizontalPodAutoscaler, NetworkPolicy sources of each form,
-// HSTS and a LoadBalancer restricted to source ranges.
+// examples/*, so that the objects no example creates are scanned too: the HorizontalPodAutoscaler, a
+// NetworkPolicy with sources of each form, HSTS and a LoadBalancer restricted to source ranges.
 import * as pulumi from "@pulumi/pulumi";
 import { NginxService } from "../../../../sdk";
 
