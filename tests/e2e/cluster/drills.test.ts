@@ -200,22 +200,22 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             .split("\n")
             .filter((l) => l !== "");
     /** The stacks of these tests not disposed yet: whatever a test left (a failed assertion, a locked stack), `after` disposes. */
-    const live: Stack[] = [];
+    const undisposed: Stack[] = [];
     const newStack = async (dir: string, name: string, namespace: string, config: { [key: string]: string }) => {
         if (cluster.kubectlResult(["get", "namespace", namespace]).status !== 0) {
             cluster.restrictedNamespace(namespace);
         }
         const s = await stackFor(env, path.join(REPO, dir), `${name}-${process.pid}`, { namespace, image: cluster.info.NGINX_IMAGE, ...config });
-        live.push(s);
+        undisposed.push(s);
         return s;
     };
     /** Destroys and removes a stack, its Pulumi.<stack>.yaml in the repository included (see disposeStack). */
     const dispose = async (s: Stack) => {
-        live.splice(live.indexOf(s), 1);
+        undisposed.splice(undisposed.indexOf(s), 1);
         await disposeStack(s);
     };
     after(async () => {
-        for (const s of [...live]) {
+        for (const s of [...undisposed]) {
             await dispose(s);
         }
     });
