@@ -1,8 +1,10 @@
 // Every runnable program (the root tutorial program and examples/*) runs on the mocks and exports
 // what its comments promise. tests/e2e runs the same programs with the real engine.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import * as ts from "typescript";
 import { runOnMocks } from "./mocks";
 
 /** Runs a compiled program on the mocks and returns its resolved exports and the types it registered. */
@@ -52,4 +54,27 @@ describe("programs", () => {
         assert.equal(values.loadBalancerIP, undefined);
         assert.ok(values.urls.includes("https://lb-1.elb.example"));
     });
+});
+
+describe("how pulumi runs them", () => {
+    const REPO = path.resolve(__dirname, "..", "..");
+    // The TypeScript programs and the tsconfig ts-node reads for each: the root's own, or the one its
+    // Pulumi.yaml names (`runtime.options.tsconfig`, relative to the program's directory).
+    const programs = [".", "examples/clusterip", "examples/https-nodeport", "examples/loadbalancer"];
+
+    for (const dir of programs) {
+        test(`${dir}: ts-node runs it without type-checking, and npm run build type-checks it`, () => {
+            const project = fs.readFileSync(path.join(REPO, dir, "Pulumi.yaml"), "utf8");
+            const named = project.match(/^\s+tsconfig:\s*(\S+)\s*$/m)?.[1];
+            const tsconfigPath = path.resolve(REPO, dir, named ?? "tsconfig.json");
+            assert.ok(fs.existsSync(tsconfigPath), `${dir}: no tsconfig at ${tsconfigPath}`);
+            const { config, error } = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
+            assert.equal(error, undefined);
+            assert.equal(config["ts-node"]?.transpileOnly, true, `${dir}: ts-node would type-check at every pulumi up`);
+            // Skipping the check at run time is safe only because the build checks the same files.
+            const main = project.match(/^main:\s*(\S+)\s*$/m)![1];
+            const parsed = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(tsconfigPath));
+            assert.ok(parsed.fileNames.includes(path.resolve(REPO, dir, main)), `${dir}/${main} is not type-checked by npm run build`);
+        });
+    }
 });
