@@ -81,7 +81,8 @@ export class EventRecorder {
         for (const { ms, event } of this.received) {
             const pre = event.resourcePreEvent?.metadata;
             if (pre !== undefined && !byUrn.has(pre.urn)) {
-                const custom = (pre.new ?? pre.old)?.custom ?? true;
+                // The engine leaves `custom` out when it is false (the Stack, components).
+                const custom = (pre.new ?? pre.old)?.custom === true;
                 byUrn.set(pre.urn, { urn: pre.urn, type: pre.type, name: nameOf(pre.urn), op: pre.op, custom, start: ms });
             }
             const done = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
@@ -109,7 +110,7 @@ export function criticalPath(
     totalMs: number,
 ): CriticalStep[] {
     const byUrn = new Map(spans.map((s) => [s.urn, s]));
-    const finished = spans.filter((s) => s.end !== undefined && s.custom);
+    const finished = spans.filter((s) => s.end !== undefined && s.custom && !isProvider(s.type));
     if (finished.length === 0) {
         return [];
     }
