@@ -8,10 +8,11 @@
 // written together are received together. Good for the seconds this is about, not for single steps of a
 // few ms.
 //
-//   node dist/bench/timeline.js [--runs 2] [--transpile-only both|true|false|default] [program dir ...]
+//   node dist/bench/timeline.js [--runs 2] [--transpile-only both|true|false|default] [--real-cluster] [--config key=value] [program dir ...]
 //
 // runs `pulumi up` + `pulumi destroy` of each program directory (default: the root program) on a fresh
-// local control plane, with ts-node type-checking (PULUMI_NODEJS_TRANSPILE_ONLY=false) and without
+// local control plane (kwok's; with --real-cluster the real single-node cluster of `controlplane.sh
+// start --suite cluster`, with its locally built nginx image as the `image` config), with ts-node type-checking (PULUMI_NODEJS_TRANSPILE_ONLY=false) and without
 // (=true), or as the program's own configuration says (default: the variable unset), and prints each
 // run's time to first registration and critical path: what part 3 of issue 13 measured.
 import * as fs from "fs";
@@ -225,6 +226,10 @@ async function main(): Promise<void> {
     // Loaded here, so that importing this module (bench/engine.ts) does not pull in the e2e harness twice.
     const { REPO, findToolchain, pulumiEnv, startControlPlane, createRestrictedNamespace, disposeStack, stackFor } = await import("../tests/e2e/harness");
     const argv = process.argv.slice(2);
+    const realCluster = argv.includes("--real-cluster");
+    if (realCluster) {
+        argv.splice(argv.indexOf("--real-cluster"), 1);
+    }
     const flag = (name: string) => {
         const i = argv.indexOf(name);
         return i >= 0 ? argv.splice(i, 2)[1] : undefined;
@@ -232,14 +237,31 @@ async function main(): Promise<void> {
     const runs = Number(flag("--runs") ?? 2);
     const modeArg = flag("--transpile-only") ?? "both";
     const modes = modeArg === "both" ? ["false", "true"] : [modeArg];
+    // Stack config for every program, e.g. `--config count=20` for dist/bench/engine-project (the
+    // benchmark's program, after one `node dist/bench/engine.js` has written it).
+    const extraConfig: { [key: string]: string } = {};
+    for (let kv = flag("--config"); kv !== undefined; kv = flag("--config")) {
+        const eq = kv.indexOf("=");
+        extraConfig[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
     const dirs = argv.length > 0 ? argv : ["."];
-    const { bin, reason } = findToolchain();
+    const { bin, reason } = findToolchain(realCluster ? "cluster" : "kwok");
     if (bin === undefined) {
         console.log(`timeline skipped: the e2e toolchain is not built: ${reason}`);
         return;
     }
-    const cluster = startControlPlane(bin);
-    const env = await pulumiEnv(bin, cluster.kubeconfig);
+    let cluster: { stop(): void; namespace(name: string): void; config: { [key: string]: string } };
+    let env: Awaited<ReturnType<typeof pulumiEnv>>;
+    if (realCluster) {
+        const { RealCluster } = await import("../tests/e2e/cluster/cluster");
+        const real = RealCluster.start(bin);
+        cluster = { stop: () => real.stop(), namespace: (name) => real.restrictedNamespace(name), config: { image: real.info.NGINX_IMAGE } };
+        env = await real.pulumiEnv();
+    } else {
+        const kwok = startControlPlane(bin);
+        cluster = { stop: () => kwok.stop(), namespace: (name) => createRestrictedNamespace(kwok.kubeconfig, name), config: {} };
+        env = await pulumiEnv(bin, kwok.kubeconfig);
+    }
     const results: { dir: string; transpileOnly: string; run: number; timeline: Timeline }[] = [];
     try {
         for (let run = 0; run < runs; run++) {
@@ -247,13 +269,13 @@ async function main(): Promise<void> {
                 // Alternate which mode goes first, so load from others falls on both alike.
                 for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
                     const namespace = `timeline-${results.length}`;
-                    createRestrictedNamespace(cluster.kubeconfig, namespace);
+                    cluster.namespace(namespace);
                     const envVars = mode === "default" ? env.envVars : { ...env.envVars, PULUMI_NODEJS_TRANSPILE_ONLY: mode };
-                    const stack = await stackFor({ ...env, envVars }, path.resolve(REPO, dir), `timeline-${process.pid}`, { namespace });
+                    const stack = await stackFor({ ...env, envVars }, path.resolve(REPO, dir), `timeline-${process.pid}`, { namespace, ...cluster.config, ...extraConfig });
                     try {
                         const timeline = await timedUp(stack);
                         results.push({ dir, transpileOnly: mode, run, timeline });
-                        console.log(`\n${dir}, PULUMI_NODEJS_TRANSPILE_ONLY=${mode}, run ${run + 1}: load ${os.loadavg()[0].toFixed(1)}`);
+                        console.log(`\n${dir}, ${realCluster ? "real cluster" : "kwok"}, PULUMI_NODEJS_TRANSPILE_ONLY=${mode}, run ${run + 1}: load ${os.loadavg()[0].toFixed(1)}`);
                         console.log(formatTimeline(timeline));
                     } finally {
                         await disposeStack(stack);
@@ -272,9 +294,9 @@ async function main(): Promise<void> {
             console.log(`  ${dir}  ${mode}  ${sum.runs}  ${(sum.stackRegisteredMs / 1000).toFixed(2)}  ${(sum.firstRegistrationMs / 1000).toFixed(2)}  ${(sum.firstCustomMs / 1000).toFixed(2)}  ${(sum.lastEventMs / 1000).toFixed(2)}  ${(sum.totalMs / 1000).toFixed(2)}`);
         }
     }
-    const out = path.join(REPO, "bench", "results", "timeline-latest.json");
+    const out = path.join(REPO, "bench", "results", realCluster ? "timeline-cluster-latest.json" : "timeline-latest.json");
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ loadavg: os.loadavg(), cpus: os.cpus().length, results }, null, 2) + "\n");
+    fs.writeFileSync(out, JSON.stringify({ realCluster, loadavg: os.loadavg(), cpus: os.cpus().length, results }, null, 2) + "\n");
 }
 
 if (require.main === module) {
