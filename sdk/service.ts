@@ -23,7 +23,8 @@ export function serviceAnnotations(settings: Settings): { [key: string]: string 
         // 10 s after its last pod became Ready. For ClusterIP and NodePort it guards nothing the component
         // does not: the selector is derived from the pod labels (tests/service.test.ts), the Deployment's
         // own await waits for Ready pods, and the EndpointSlice controller lists a pod as ready straight
-        // from the pod's Ready condition, one step before the Deployment's status reports it. First, so
+        // from the pod's Ready condition, a step before the Deployment's status reports it (checked by
+        // the e2e suites when `up` returns; README "The Service wait"). First, so
         // serviceAnnotations can set it back to "false". A LoadBalancer keeps the await: the address is
         // an output.
         ...(isLb ? {} : { [SKIP_AWAIT_ANNOTATION]: "true" }),
