@@ -8,7 +8,7 @@
 // written together are received together. Good for the seconds this is about, not for single steps of a
 // few ms.
 //
-//   node dist/bench/timeline.js [--runs 2] [--transpile-only both|true|false|default] [--real-cluster] [--config key=value] [program dir ...]
+//   node dist/bench/timeline.js [--runs 2] [--transpile-only both|true|false|default[,...]] [--real-cluster] [--config key=value] [program dir ...]
 //
 // runs `pulumi up` + `pulumi destroy` of each program directory (default: the root program) on a fresh
 // local control plane (kwok's; with --real-cluster the real single-node cluster of `controlplane.sh
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
     };
     const runs = Number(flag("--runs") ?? 2);
     const modeArg = flag("--transpile-only") ?? "both";
-    const modes = modeArg === "both" ? ["false", "true"] : [modeArg];
+    const modes = modeArg === "both" ? ["false", "true"] : modeArg.split(",");
     // Stack config for every program, e.g. `--config count=20` for dist/bench/engine-project (the
     // benchmark's program, after one `node dist/bench/engine.js` has written it).
     const extraConfig: { [key: string]: string } = {};
