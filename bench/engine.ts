@@ -242,7 +242,7 @@ async function engineRound(
     options: { root: string; bin: string; codeDir: string },
     files: Map<number, string>,
     warmUp: boolean,
-): Promise<{ runs: EngineRun[]; timeline: Timeline }> {
+): Promise<{ runs: EngineRun[]; timeline?: Timeline }> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
     let controlPlane: ControlPlane | undefined;
     try {
@@ -270,9 +270,15 @@ async function engineRound(
                 process.stderr.write(`engine round ${round + 1} N=${n} ${tool}: up ${ms.up.toFixed(0)} ms, preview ${ms.preview.toFixed(0)} ms, destroy ${ms.destroy.toFixed(0)} ms\n`);
             }
         }
-        const timeline = await timelineUp(project, options.bin, e);
-        process.stderr.write(`engine round ${round + 1} N=1 timeline (load ${os.loadavg()[0].toFixed(1)}):\n${formatTimeline(timeline)}\n`);
-        return { runs, timeline };
+        // The timeline is an extra: if it fails, the round's timed runs above still stand.
+        try {
+            const timeline = await timelineUp(project, options.bin, e);
+            process.stderr.write(`engine round ${round + 1} N=1 timeline (load ${os.loadavg()[0].toFixed(1)}):\n${formatTimeline(timeline)}\n`);
+            return { runs, timeline };
+        } catch (err) {
+            process.stderr.write(`engine round ${round + 1} N=1 timeline failed, left out: ${(err instanceof Error ? err.message : String(err)).slice(0, 1500)}\n`);
+            return { runs };
+        }
     } finally {
         try {
             controlPlane?.stop();
@@ -309,7 +315,9 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             try {
                 const result = await engineRound(round, ns, { root: options.root, bin: options.bin, codeDir }, files, round === 0);
                 runs.push(...result.runs);
-                timelines.push({ round, timeline: result.timeline });
+                if (result.timeline !== undefined) {
+                    timelines.push({ round, timeline: result.timeline });
+                }
             } catch (err) {
                 // A round that fails (the control plane, a timeout) is recorded and left out; the others stand.
                 const error = err instanceof Error ? err.message : String(err);
