@@ -142,7 +142,7 @@ export function criticalPath(
         }
         const next = before.reduce((a, b) => (b.at > a.at ? b : a));
         if (current.start > next.at) {
-            const what = isStack(next.span.type) ? "program: start (node, modules, TypeScript) to its first registration" : "program/engine between the two";
+            const what = isStack(next.span.type) ? "program: start (node, modules, ts-node for TypeScript) to its first registration" : "program/engine between the two";
             steps.push({ what, start: next.at, end: current.start });
         }
         if (isStack(next.span.type)) {
