@@ -1,8 +1,10 @@
 // Every runnable program (the root tutorial program and examples/*) runs on the mocks and exports
 // what its comments promise. tests/e2e runs the same programs with the real engine.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import * as ts from "typescript";
 import { runOnMocks } from "./mocks";
 
 /** Runs a compiled program on the mocks and returns its resolved exports and the types it registered. */
@@ -75,4 +77,28 @@ describe("programs", () => {
         const front = registeredTypes("examples/app-behind-nginx/index.js", { deployApp: "false" });
         assert.equal(front.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 1, "deployApp false: the front alone");
     });
+});
+
+describe("how pulumi runs them", () => {
+    const REPO = path.resolve(__dirname, "..", "..");
+    // The TypeScript programs, and the tsconfig ts-node reads for each: the one its Pulumi.yaml names
+    // (`runtime.options.tsconfig`), else tsconfig.json, either relative to the directory the program
+    // runs in, which is `main`'s directory (program/ for the root project), not the project's.
+    const programs = [".", "examples/clusterip", "examples/https-nodeport", "examples/loadbalancer"];
+
+    for (const dir of programs) {
+        test(`${dir}: ts-node runs it without type-checking, and npm run build type-checks it`, () => {
+            const project = fs.readFileSync(path.join(REPO, dir, "Pulumi.yaml"), "utf8");
+            const main = path.resolve(REPO, dir, project.match(/^main:\s*(\S+)\s*$/m)![1]);
+            const named = project.match(/^\s+tsconfig:\s*(\S+)\s*$/m)?.[1];
+            const tsconfigPath = path.resolve(path.dirname(main), named ?? "tsconfig.json");
+            assert.ok(fs.existsSync(tsconfigPath), `${dir}: no tsconfig at ${tsconfigPath}: ts-node would type-check at every pulumi up`);
+            const { config, error } = ts.readConfigFile(tsconfigPath, ts.sys.readFile);
+            assert.equal(error, undefined);
+            assert.equal(config["ts-node"]?.transpileOnly, true, `${dir}: ts-node would type-check at every pulumi up`);
+            // Skipping the check at run time is safe only because the build checks the same files.
+            const parsed = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(tsconfigPath));
+            assert.ok(parsed.fileNames.includes(main), `${main} is not type-checked by npm run build`);
+        });
+    }
 });

@@ -211,10 +211,31 @@ export async function stackFor(env: PulumiEnv, workDir: string, stackName: strin
     return stack;
 }
 
-/** Destroys a test's stack and removes it (and its Pulumi.<stack>.yaml), whatever state it was left in. */
+/**
+ * Destroys a test's stack and removes it, whatever state it was left in, and always deletes its
+ * Pulumi.<stack>.yaml, which the stack's config put in the program's directory, most often this
+ * repository. A stack locked by a killed pulumi is unlocked (`pulumi cancel`) and destroyed again; a
+ * stack that still cannot be destroyed (its cluster gone) is removed with `--force` from the test's
+ * temporary backend. Never throws.
+ */
 export async function disposeStack(stack: Stack | undefined): Promise<void> {
-    await stack?.destroy().catch(() => undefined);
-    await stack?.workspace.removeStack(stack.name).catch(() => undefined);
+    if (stack === undefined) {
+        return;
+    }
+    const configFile = path.join(stack.workspace.workDir, `Pulumi.${stack.name.split("/").pop()}.yaml`);
+    try {
+        const destroyed = await stack.destroy().then(
+            () => true,
+            () => false,
+        );
+        if (!destroyed) {
+            await stack.cancel().catch(() => undefined);
+            await stack.destroy().catch(() => undefined);
+        }
+        await stack.workspace.removeStack(stack.name).catch(() => stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined));
+    } finally {
+        fs.rmSync(configFile, { force: true });
+    }
 }
 
 /** Every file under `dir`, recursively, as text: the state, its backups and history. */

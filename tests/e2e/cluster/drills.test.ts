@@ -199,12 +199,26 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             ])
             .split("\n")
             .filter((l) => l !== "");
+    /** The stacks of these tests not disposed yet: whatever a test left (a failed assertion, a locked stack), `after` disposes. */
+    const undisposed: Stack[] = [];
     const newStack = async (dir: string, name: string, namespace: string, config: { [key: string]: string }) => {
         if (cluster.kubectlResult(["get", "namespace", namespace]).status !== 0) {
             cluster.restrictedNamespace(namespace);
         }
-        return stackFor(env, path.join(REPO, dir), `${name}-${process.pid}`, { namespace, image: cluster.info.NGINX_IMAGE, ...config });
+        const s = await stackFor(env, path.join(REPO, dir), `${name}-${process.pid}`, { namespace, image: cluster.info.NGINX_IMAGE, ...config });
+        undisposed.push(s);
+        return s;
     };
+    /** Destroys and removes a stack, its Pulumi.<stack>.yaml in the repository included (see disposeStack). */
+    const dispose = async (s: Stack) => {
+        undisposed.splice(undisposed.indexOf(s), 1);
+        await disposeStack(s);
+    };
+    after(async () => {
+        for (const s of [...undisposed]) {
+            await dispose(s);
+        }
+    });
     const upError = async (s: Stack): Promise<{ seconds: number; message: string }> => {
         const t0 = Date.now();
         try {
@@ -231,8 +245,8 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
                 assert.deepEqual(endpoints, own, `${svc}'s endpoints`);
             }
         } finally {
-            await a.destroy().catch(() => undefined);
-            await b.destroy().catch(() => undefined);
+            await dispose(a);
+            await dispose(b);
         }
     });
 
@@ -250,7 +264,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             assert.match(opaque.message, /tls\.existingSecretName "opaque-cert" must name a kubernetes.io\/tls Secret/);
             assert.deepEqual(objectsOf("byo", SVC), []);
         } finally {
-            await s.destroy().catch(() => undefined);
+            await dispose(s);
         }
     });
 
@@ -330,8 +344,8 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             assert.equal(live.filter((o) => o.startsWith("deployment/")).length, 1);
             assert.equal(live.filter((o) => o.startsWith("service/")).length, 1);
         } finally {
-            await s.cancel().catch(() => undefined);
-            await s.destroy().catch(() => undefined);
+            // Unlocks the stack if the killed pulumi's lock is still there, then destroys and removes it.
+            await dispose(s);
         }
     });
 
