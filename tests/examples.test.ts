@@ -73,7 +73,7 @@ describe("programs", () => {
         assert.deepEqual(values.urls, ["https://web.default.svc.cluster.local", "http://web.default.svc.cluster.local"]);
         assert.equal(types.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 2, "nginx and the app");
         assert.equal(types.filter((t: string) => t === "kubernetes:core/v1:Service").length, 2);
-        assert.ok(types.includes("kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+        assert.equal(types.filter((t: string) => t === "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 2, "nginx's and the app's");
         const front = registeredTypes("examples/app-behind-nginx/index.js", { deployApp: "false" });
         assert.equal(front.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 1, "deployApp false: the front alone");
     });

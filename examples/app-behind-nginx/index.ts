@@ -15,6 +15,7 @@ const namespace = config.get("namespace");
 const image = config.get("image") ?? "nginxinc/nginx-unprivileged:1.28.0-alpine";
 
 const APP = "app";
+const FRONT = "web";
 const APP_PORT = 8080;
 const appLabels = { "app.kubernetes.io/name": "echo-app" };
 
@@ -50,6 +51,7 @@ if (config.getBoolean("deployApp") ?? true) {
                             image,
                             ports: [{ name: "http", containerPort: APP_PORT }],
                             readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5 },
+                            livenessProbe: { httpGet: { path: "/", port: "http" }, initialDelaySeconds: 5, periodSeconds: 10 },
                             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                             volumeMounts: [
@@ -70,9 +72,19 @@ if (config.getBoolean("deployApp") ?? true) {
         metadata: { name: APP, namespace, labels: appLabels },
         spec: { selector: appLabels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
     }, { dependsOn: [app] });
+    // The app accepts only nginx's pods, on its port, and reaches nothing (it needs nothing).
+    new k8s.networking.v1.NetworkPolicy("app", {
+        metadata: { name: APP, namespace, labels: appLabels },
+        spec: {
+            podSelector: { matchLabels: appLabels },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": FRONT } } }], ports: [{ port: APP_PORT, protocol: "TCP" }] }],
+            egress: [],
+        },
+    });
 }
 
-const web = new NginxService("web", {
+const web = new NginxService(FRONT, {
     namespace,
     image,
     replicas: config.getNumber("replicas"),
