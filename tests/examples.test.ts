@@ -77,6 +77,28 @@ describe("programs", () => {
         const front = registeredTypes("examples/app-behind-nginx/index.js", { deployApp: "false" });
         assert.equal(front.filter((t: string) => t === "kubernetes:apps/v1:Deployment").length, 1, "deployApp false: the front alone");
     });
+
+    test("examples/hardened: HSTS, the autoscaler owning the replicas, only the named peers, dual stack by config", () => {
+        const inputsOf = (config: Record<string, string>) => {
+            const result = runOnMocks(
+                `require(${JSON.stringify(path.resolve(__dirname, "..", "examples/hardened/index.js"))});
+                require(${JSON.stringify(path.join(__dirname, "mocks.js"))}).settle().then(() => console.log(JSON.stringify(Object.fromEntries(mocks.resources.map((r) => [r.type, r.inputs])))));`,
+                { config },
+            );
+            assert.equal(result.status, 0, result.stderr);
+            return JSON.parse(result.stdout.trim().split("\n").pop()!);
+        };
+        const inputs = inputsOf({});
+        assert.match(Object.values<string>(inputs["kubernetes:core/v1:ConfigMap"].data)[0], /add_header Strict-Transport-Security "max-age=300" always;/);
+        assert.deepEqual([inputs["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"].spec.minReplicas, inputs["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"].spec.maxReplicas], [2, 6]);
+        assert.equal(inputs["kubernetes:apps/v1:Deployment"].spec.replicas, undefined, "the autoscaler owns the count");
+        assert.deepEqual(inputs["kubernetes:networking.k8s.io/v1:NetworkPolicy"].spec.ingress[0].from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+            { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "frontend" } } },
+        ]);
+        assert.equal(inputs["kubernetes:core/v1:Service"].spec.ipFamilyPolicy, undefined);
+        assert.equal(inputsOf({ dualStack: "true" })["kubernetes:core/v1:Service"].spec.ipFamilyPolicy, "PreferDualStack");
+    });
 });
 
 describe("how pulumi runs them", () => {
@@ -84,7 +106,13 @@ describe("how pulumi runs them", () => {
     // The TypeScript programs, and the tsconfig ts-node reads for each: the one its Pulumi.yaml names
     // (`runtime.options.tsconfig`), else tsconfig.json, either relative to the directory the program
     // runs in, which is `main`'s directory (program/ for the root project), not the project's.
-    const programs = [".", "examples/clusterip", "examples/https-nodeport", "examples/loadbalancer"];
+    const programs = [
+        ".",
+        ...fs
+            .readdirSync(path.join(REPO, "examples"))
+            .map((name) => `examples/${name}`)
+            .filter((dir) => /^runtime:\s*\n\s+name:\s*nodejs/m.test(fs.readFileSync(path.join(REPO, dir, "Pulumi.yaml"), "utf8"))),
+    ];
 
     for (const dir of programs) {
         test(`${dir}: ts-node runs it without type-checking, and npm run build type-checks it`, () => {
