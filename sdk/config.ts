@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
+import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, STATUS_PATH, STATUS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
 import { Settings } from "./settings";
 
 /** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
@@ -13,6 +13,8 @@ export interface NginxConfigOptions {
     securityHeaders: boolean;
     /** Send Strict-Transport-Security on the HTTPS server; undefined sends none. */
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
+    /** Add the `stub_status` server ({@link statusServer}). */
+    metrics: boolean;
 }
 
 /**
@@ -76,6 +78,30 @@ function contentLocation(): string {
 }
 
 /**
+ * The `stub_status` server: its own block, listening only on the status port (which the Service does
+ * not expose), so no request to http or https ever reaches it and it shares none of their locations.
+ * Not logged: a scraper every few seconds would drown the access log. Everything but the status path
+ * is 404. The same server-level directives as the others (no version, the security headers).
+ * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ */
+export function statusServer(options: NginxConfigOptions): string[] {
+    return [
+        `server {`,
+        `    listen ${STATUS_PORT.containerPort};`,
+        `    server_name _;`,
+        ...serverCommon(options, {}),
+        `    access_log off;`,
+        `    location = ${STATUS_PATH} {`,
+        `        stub_status;`,
+        `    }`,
+        `    location / {`,
+        `        return 404;`,
+        `    }`,
+        `}`,
+    ];
+}
+
+/**
  * Renders the server configuration. Only TLS 1.2 and 1.3 are offered: 1.0 and 1.1 are deprecated
  * (RFC 8996) and no current client needs them; TLS 1.2 only with {@link TLS12_CIPHERS}. Plain HTTP keeps answering `/healthz` even with the
  * redirect on, because the kubelet probes it over HTTP.
@@ -93,8 +119,9 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
             : contentLocation(),
         `}`,
     ];
+    const status = options.metrics ? ["", ...statusServer(options)] : [];
     if (!options.tls) {
-        return httpServer.join("\n") + "\n";
+        return [...httpServer, ...status].join("\n") + "\n";
     }
     const httpsServer = [
         `server {`,
@@ -116,7 +143,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         contentLocation(),
         `}`,
     ];
-    return [...httpServer, "", ...httpsServer].join("\n") + "\n";
+    return [...httpServer, "", ...httpsServer, ...status].join("\n") + "\n";
 }
 
 /** What the config is rendered from, picked out of the settings. */
@@ -127,6 +154,7 @@ export function nginxConfigOptions(settings: Settings): NginxConfigOptions {
         httpsPort: settings.httpsPort,
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
+        metrics: settings.metrics.enabled,
     };
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
-import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, EXPORTER_RESOURCES_DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
+import { checkContentConfigMapName, checkExporterImage, checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
  * Every argument with its default applied, and the values derived from it. Helpers take this, never
@@ -54,6 +54,13 @@ export interface Settings {
     labels: { [key: string]: string };
     serviceAnnotations: { [key: string]: string };
     clusterDomain: string;
+    /** Undefined when `content` is not given: the image's document root. Exactly one field is set (validated). */
+    content: { files: { [path: string]: string } | undefined; configMapName: pulumi.Input<string> | undefined } | undefined;
+    /** `exporter` undefined: no sidecar, no scrape annotations. */
+    metrics: {
+        enabled: boolean;
+        exporter: { image: pulumi.Input<string>; resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string } } | undefined;
+    };
 }
 
 /** The given value of each field of `defaults`, or the default where it is unset; other given fields are dropped. */
@@ -99,6 +106,14 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         autoscaling: args.autoscaling === undefined ? undefined : withDefaults(args.autoscaling, AUTOSCALING_DEFAULTS),
         networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
+        content: args.content === undefined ? undefined : { files: args.content.files, configMapName: args.content.configMapName },
+        metrics: {
+            ...withDefaults(args.metrics, METRICS_DEFAULTS),
+            exporter:
+                args.metrics?.exporter === undefined
+                    ? undefined
+                    : { ...withDefaults(args.metrics.exporter, METRICS_EXPORTER_DEFAULTS), resources: withDefaults(args.metrics.exporter.resources, EXPORTER_RESOURCES_DEFAULTS) },
+        },
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
@@ -114,6 +129,8 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
     validateSettings(settings, args);
     const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
     const existingSecretName = settings.tls.existingSecretName;
+    const content = settings.content;
+    const exporter = settings.metrics.exporter;
     return {
         ...settings,
         namespace,
@@ -121,5 +138,7 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
         image: checkWhenKnown(name, settings.image, checkImage),
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
+        content: content?.configMapName === undefined ? content : { ...content, configMapName: checkWhenKnown(name, content.configMapName, checkContentConfigMapName) },
+        metrics: exporter === undefined ? settings.metrics : { ...settings.metrics, exporter: { ...exporter, image: checkWhenKnown(name, exporter.image, checkExporterImage) } },
     };
 }

@@ -45,7 +45,7 @@ describe("renderNginxConfig", () => {
     });
 
     test("without TLS there is one plain server and no ssl directive", () => {
-        const conf = renderNginxConfig(options({ tls: false, redirectHttpToHttps: false, httpsPort: 443 }));
+        const conf = renderNginxConfig(options({ tls: false, redirectHttpToHttps: false, httpsPort: 443, metrics: false }));
         assert.equal(blocks(conf).length, 1);
         assert.doesNotMatch(conf, /ssl/);
     });

@@ -8,7 +8,7 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { HTTP_PORT, HTTPS_PORT } from "../sdk/pod";
+import { HTTP_PORT, HTTPS_PORT, STATUS_PORT } from "../sdk/pod";
 
 async function policyOf(name: string, args: NginxServiceArgs = {}) {
     mocks.reset();
@@ -33,19 +33,20 @@ describe("the NetworkPolicy", () => {
                 ports: [
                     { port: 8080, protocol: "TCP" },
                     { port: 8443, protocol: "TCP" },
+                    { port: 8081, protocol: "TCP" },
                 ],
             },
         ]);
-        // The ports are the ones the container declares (the Service's targets), not the Service's.
+        // The ports are the ones the container declares (the Service's targets and stub_status), not the Service's.
         assert.deepEqual(
             deployment.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort),
-            [HTTP_PORT.containerPort, HTTPS_PORT.containerPort],
+            [HTTP_PORT.containerPort, HTTPS_PORT.containerPort, STATUS_PORT.containerPort],
         );
         assert.equal(policy.spec.ingress[0].from, undefined, "no from: every source");
     });
 
     test("without TLS only the HTTP port is open", async () => {
-        const { policy } = await policyOf("nptls", { tls: { enabled: false } });
+        const { policy } = await policyOf("nptls", { tls: { enabled: false }, metrics: { enabled: false } });
         assert.deepEqual(policy.spec.ingress[0].ports, [{ port: 8080, protocol: "TCP" }]);
     });
 
@@ -79,7 +80,7 @@ describe("the NetworkPolicy", () => {
             { podSelector: { matchLabels: { role: "frontend" } } },
             { ipBlock: { cidr: "203.0.113.0/24" } },
         ]);
-        assert.equal(policy.spec.ingress[0].ports.length, 2, "still only nginx's ports");
+        assert.equal(policy.spec.ingress[0].ports.length, 3, "still only nginx's ports");
     });
 
     test("networkPolicy.enabled false: none is created", async () => {

@@ -26,6 +26,7 @@ describe("the inferred schema", () => {
         assert.deepEqual(Object.keys(component.inputs).sort(), [
             "autoscaling",
             "clusterDomain",
+            "content",
             "enableServiceLinks",
             "hsts",
             "httpPort",
@@ -33,6 +34,7 @@ describe("the inferred schema", () => {
             "image",
             "labels",
             "loadBalancer",
+            "metrics",
             "namespace",
             "networkPolicy",
             "nodePorts",
