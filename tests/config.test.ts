@@ -8,6 +8,7 @@ const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
 import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
+import { DOCUMENT_ROOT, STATUS_PATH, STATUS_PORT } from "../sdk/pod";
 import { resolveSettings } from "../sdk/settings";
 
 const blocks = (conf: string) => conf.split(/^server \{$/m).slice(1);
@@ -119,5 +120,42 @@ describe("the ConfigMap", () => {
         assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 })) });
         const volume = one(TYPES.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(volume.configMap.name, configMap.state.metadata.name);
+    });
+});
+
+describe("the stub_status server (metrics)", () => {
+    /** The server block listening on `port`. */
+    const serverOn = (conf: string, port: number) => blocks(conf).filter((server) => new RegExp(`^\\s*listen ${port}[ ;]`, "m").test(server));
+
+    test("on by default: a server of its own, listening only on the status port, stub_status at its path and 404 elsewhere", () => {
+        for (const args of [{}, { tls: { enabled: false } }, { redirectHttpToHttps: true }] as NginxServiceArgs[]) {
+            const conf = rendered(args);
+            const [status] = serverOn(conf, STATUS_PORT.containerPort);
+            assert.ok(status, conf);
+            assert.deepEqual([...status.matchAll(/^\s*listen (.*);$/gm)].map((m) => m[1]), [String(STATUS_PORT.containerPort)], "one listen: the status port only");
+            assert.match(status, new RegExp(`location = ${STATUS_PATH} \\{\\s*stub_status;\\s*\\}`));
+            assert.match(status, /location \/ \{\s*return 404;\s*\}/);
+            assert.match(status, /^ {4}server_tokens off;$/m);
+            assert.match(status, /^ {4}access_log off;$/m);
+            assert.doesNotMatch(status, new RegExp(DOCUMENT_ROOT), "serves no file");
+            // No other server has stub_status or listens on its port.
+            for (const server of blocks(conf).filter((b) => b !== status)) {
+                assert.doesNotMatch(server, /stub_status/);
+                assert.doesNotMatch(server, new RegExp(`listen ${STATUS_PORT.containerPort}`));
+            }
+        }
+    });
+
+    test("metrics.enabled false: no status server, no stub_status anywhere", () => {
+        const conf = rendered({ metrics: { enabled: false } });
+        assert.doesNotMatch(conf, /stub_status/);
+        assert.equal(serverOn(conf, STATUS_PORT.containerPort).length, 0);
+        assert.equal(blocks(conf).length, 2);
+    });
+
+    test("content changes nothing in the config: the files are mounted where the servers' root already is", () => {
+        assert.equal(rendered({ content: { files: { "index.html": "x" } } }), rendered());
+        assert.equal(rendered({ content: { configMapName: "site" } }), rendered());
+        assert.match(rendered(), new RegExp(`root ${DOCUMENT_ROOT};`));
     });
 });

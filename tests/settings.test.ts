@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
 import { resolveSettings } from "../sdk/settings";
 
 test("defaults of every argument", () => {
@@ -49,6 +49,8 @@ test("defaults of every argument", () => {
     assert.deepEqual(s.labels, { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": "my-nginx" });
     assert.deepEqual(s.serviceAnnotations, {});
     assert.equal(s.clusterDomain, "cluster.local");
+    assert.equal(s.content, undefined);
+    assert.deepEqual(s.metrics, { enabled: true, exporter: undefined });
 });
 
 test("falsy values given by the user are kept, not replaced by defaults", () => {
@@ -97,6 +99,8 @@ test("each default constant is what the field's @default documents", () => {
         ["HstsArgs", HSTS_DEFAULTS],
         ["AutoscalingArgs", AUTOSCALING_DEFAULTS],
         ["NetworkPolicyArgs", NETWORK_POLICY_DEFAULTS],
+        ["MetricsArgs", METRICS_DEFAULTS],
+        ["MetricsExporterArgs", METRICS_EXPORTER_DEFAULTS],
     ] as const) {
         const docs = documented(iface);
         for (const [field, value] of Object.entries(defaults)) {
