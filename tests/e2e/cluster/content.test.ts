@@ -1,6 +1,7 @@
 // `content` and `metrics` on the real single-node cluster, with examples/static-site through the real
 // Pulumi engine: the given files served through the Service over HTTPS (verified against the
-// certificatePem output), a changed file rolling the pods onto a new ConfigMap, and stub_status answering
+// certificatePem output), a changed file rolling the pods onto a new ConfigMap, an existing ConfigMap whose
+// data changes reaching the running pods without a rollout, and stub_status answering
 // on each pod's status port but not through the Service. The exporter sidecar is not deployed: its image
 // cannot be pulled here (no registry), and faking it would test nothing of it (tests/metrics.test.ts
 // checks its wiring).
@@ -9,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
+import { disposeStack, eventually, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
 import { RealCluster } from "./cluster";
 import { DOCUMENT_ROOT, STATUS_PATH, STATUS_PORT } from "../../../sdk/pod";
 
@@ -22,8 +23,10 @@ let env: PulumiEnv;
 let stack: Stack;
 let outputs: Record<string, any> = {};
 
-async function up(headline: string) {
-    await stack.setConfig("headline", { value: headline });
+async function up(config: { [key: string]: string }) {
+    for (const [key, value] of Object.entries(config)) {
+        await stack.setConfig(key, { value });
+    }
     const result = await stack.up();
     assert.equal(result.summary.result, "succeeded");
     outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
@@ -62,7 +65,7 @@ after(async () => {
 
 describe("content and metrics on a real node: examples/static-site", () => {
     test("the given files through the Service over HTTPS, nested path and content type included", async () => {
-        await up("First edition");
+        await up({ headline: "First edition" });
         assert.equal(cluster.podsOf(NAMESPACE, SVC).length, 2);
         cluster.startClient(NAMESPACE);
         cluster.writeInPod(NAMESPACE, CA, outputs.certificatePem);
@@ -111,7 +114,7 @@ describe("content and metrics on a real node: examples/static-site", () => {
         const before = cluster.podsOf(NAMESPACE, SVC).map((p) => p.metadata.name);
         const contentMapOf = () => cluster.podsOf(NAMESPACE, SVC).map((p) => p.spec.volumes.find((v: any) => v.name === "content").configMap.name);
         const [oldMap] = contentMapOf();
-        const result = await up("Second edition");
+        const result = await up({ headline: "Second edition" });
         assert.equal(result.summary.resourceChanges?.replace, 1, `one replacement, the content ConfigMap: ${JSON.stringify(result.summary.resourceChanges)}`);
         const pods = cluster.podsOf(NAMESPACE, SVC);
         assert.equal(pods.length, 2);
@@ -129,5 +132,23 @@ describe("content and metrics on a real node: examples/static-site", () => {
         }
         const viaService = fetchInClient(`https://${SVC}/`, ["--cacert", CA]);
         assert.match(viaService.body, /<h1>Second edition<\/h1>/);
+    });
+
+    test("an existing ConfigMap: served; a change of its data reaches the running pods without a rollout", async () => {
+        const configMap = (text: string) => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "team-site", namespace: NAMESPACE }, data: { "index.html": `<h1>${text}</h1>\n` } });
+        cluster.kubectl(["apply", "-f", "-"], configMap("Team v1"));
+        await up({ contentConfigMap: "team-site" });
+        const served = (text: string) => () => cluster.podsOf(NAMESPACE, SVC).every((pod) => fetchInClient(`http://${pod.status.podIP}:8080/`).body.includes(text));
+        assert.ok(served("Team v1")(), "every pod serves the existing ConfigMap");
+        assert.match(fetchInClient(`https://${SVC}/`, ["--cacert", CA]).body, /Team v1/);
+        const pods = cluster.podsOf(NAMESPACE, SVC).map((p) => `${p.metadata.uid}/${p.status.containerStatuses.find((c: any) => c.name === "nginx").restartCount}`).sort();
+
+        const t0 = Date.now();
+        cluster.kubectl(["apply", "-f", "-"], configMap("Team v2"));
+        // The kubelet's sync period is 1 min and its ConfigMap cache follows a watch: allow two periods.
+        assert.ok(await eventually(served("Team v2"), 150_000, 2000), "every pod serves the new data");
+        console.log(`existing ConfigMap changed: every pod served the new data after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const after = cluster.podsOf(NAMESPACE, SVC).map((p) => `${p.metadata.uid}/${p.status.containerStatuses.find((c: any) => c.name === "nginx").restartCount}`).sort();
+        assert.deepEqual(after, pods, "the same pods, not restarted: no rollout");
     });
 });
