@@ -13,10 +13,11 @@ export function statusContainerPorts(settings: Settings): k8s.types.input.core.v
 /**
  * The exporter sidecar, when `metrics.exporter` is set: nginx-prometheus-exporter reading
  * {@link EXPORTER_SCRAPE_URI}, serving Prometheus metrics on the metrics port. Restricted like nginx
- * (non-root, read-only root filesystem, no capability). No probe: the pod's readiness already waits
- * for the container to run, and a readiness probe here would take nginx out of the Service whenever
- * the exporter alone is slow. Note that a pod whose exporter cannot start (an image that cannot be
- * pulled) is not Ready; with maxUnavailable 0 the rollout then stops with the old pods serving.
+ * (non-root, read-only root filesystem, no capability). A liveness probe on its metrics endpoint
+ * restarts a hung exporter (and only it); no readiness probe: the pod's readiness already waits for the
+ * container to run, and a probe here would take nginx out of the Service whenever the exporter alone is
+ * slow. A pod whose exporter cannot start (an image that cannot be pulled) is not Ready; with
+ * maxUnavailable 0 the rollout then stops with the old pods serving.
  * @see https://github.com/nginx/nginx-prometheus-exporter#command-line-arguments
  */
 export function exporterContainers(settings: Settings): k8s.types.input.core.v1.Container[] {
@@ -30,6 +31,7 @@ export function exporterContainers(settings: Settings): k8s.types.input.core.v1.
             image: exporter.image,
             args: [`--nginx.scrape-uri=${EXPORTER_SCRAPE_URI}`, `--web.listen-address=:${METRICS_PORT.containerPort}`, `--web.telemetry-path=${METRICS_PATH}`],
             ports: [{ ...METRICS_PORT, protocol: "TCP" }],
+            livenessProbe: { httpGet: { path: METRICS_PATH, port: METRICS_PORT.name }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
             resources: {
                 requests: { cpu: exporter.resources.cpuRequest, memory: exporter.resources.memoryRequest },
                 limits: { cpu: exporter.resources.cpuLimit, memory: exporter.resources.memoryLimit },

@@ -64,6 +64,7 @@ describe("metrics: the exporter sidecar (wiring only: its image cannot be pulled
             limits: { cpu: EXPORTER_RESOURCES_DEFAULTS.cpuLimit, memory: EXPORTER_RESOURCES_DEFAULTS.memoryLimit },
         });
         assert.equal(exporter.readinessProbe, undefined, "a probe here would take nginx out of the Service when only the exporter is slow");
+        assert.deepEqual(exporter.livenessProbe.httpGet, { path: "/metrics", port: "metrics" }, "a hung exporter is restarted");
     });
 
     test("restricted like nginx: non-root, no privilege escalation, read-only root, no capability, RuntimeDefault seccomp; no mount", async () => {
