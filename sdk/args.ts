@@ -388,10 +388,13 @@ export const EXPORTER_RESOURCES_DEFAULTS = {
 
 /**
  * nginx's `stub_status` (active connections, accepted and handled connections, requests) on its own
- * container port, 8081 (`status`), at `/stub_status`; the Service does not expose it. With `exporter`,
- * a sidecar turns it into Prometheus metrics and the pods carry the `prometheus.io/scrape`, `/port`
- * and `/path` annotations pointing at it; without, no annotation (stub_status is not in Prometheus'
- * format). The NetworkPolicy lets the sources of `networkPolicy.allowFrom` (or any) reach these ports.
+ * container port, 8081 (`status`), at `/stub_status`; the Service does not expose it. nginx answers it
+ * only to the pod's loopback (the exporter, `kubectl port-forward`) and to `allowCidrs`; everyone else
+ * gets 403. With `exporter`, a sidecar turns it into Prometheus metrics and the pods carry the
+ * `prometheus.io/scrape`, `/port` and `/path` annotations pointing at it; without, no annotation
+ * (stub_status is not in Prometheus' format). The NetworkPolicy lets the sources of
+ * `networkPolicy.allowFrom` (or any) reach the exporter's port, and the status port when `allowCidrs`
+ * is given.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
  */
 export interface MetricsArgs {
@@ -402,6 +405,14 @@ export interface MetricsArgs {
      */
     enabled?: boolean;
     /**
+     * Client addresses (IPs or CIDRs, like the pod network's 10.244.0.0/16) that may read `stub_status`
+     * at a pod's IP, besides the pod's own loopback, which always may (the exporter, `kubectl
+     * port-forward`). Everyone else gets 403 (nginx's `allow`/`deny all`).
+     * @default []
+     * @see https://nginx.org/en/docs/http/ngx_http_access_module.html
+     */
+    allowCidrs?: string[];
+    /**
      * Run the Prometheus exporter sidecar and annotate the pods for scraping; needs `enabled`.
      * @default - no exporter, no scrape annotations
      */
@@ -411,6 +422,7 @@ export interface MetricsArgs {
 /** What {@link MetricsArgs} fields left unset are, as their `@default` says. */
 export const METRICS_DEFAULTS = {
     enabled: true,
+    allowCidrs: [] as string[],
 };
 
 /** The arguments of {@link NginxService}. Every field is optional. */

@@ -15,6 +15,8 @@ export interface NginxConfigOptions {
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
     /** Add the `stub_status` server ({@link statusServer}). */
     metrics: boolean;
+    /** Who may read stub_status besides the pod's loopback. */
+    statusAllowCidrs: string[];
 }
 
 /**
@@ -81,7 +83,9 @@ function contentLocation(): string {
  * The `stub_status` server: its own block, listening only on the status port (which the Service does
  * not expose), so no request to http or https ever reaches it and it shares none of their locations.
  * Not logged: a scraper every few seconds would drown the access log. Everything but the status path
- * is 404. The same server-level directives as the others (no version, the security headers).
+ * is 404. The same server-level directives as the others (no version, the security headers). Only the
+ * pod's loopback (the exporter sidecar, `kubectl port-forward`) and `metrics.allowCidrs` may read it:
+ * counters help reconnaissance, and the NetworkPolicy alone is not enforced on every cluster.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
  */
 export function statusServer(options: NginxConfigOptions): string[] {
@@ -93,6 +97,8 @@ export function statusServer(options: NginxConfigOptions): string[] {
         `    access_log off;`,
         `    location = ${STATUS_PATH} {`,
         `        stub_status;`,
+        ...["127.0.0.1", "::1", ...options.statusAllowCidrs].map((source) => `        allow ${source};`),
+        `        deny all;`,
         `    }`,
         `    location / {`,
         `        return 404;`,
@@ -155,6 +161,7 @@ export function nginxConfigOptions(settings: Settings): NginxConfigOptions {
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
         metrics: settings.metrics.enabled,
+        statusAllowCidrs: settings.metrics.allowCidrs,
     };
 }
 

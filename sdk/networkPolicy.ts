@@ -19,16 +19,16 @@ export function networkPolicyPeer(peer: NetworkPolicyPeerArgs): k8s.types.input.
 }
 
 /**
- * The metrics ports a scraper connects to: stub_status's and, with the exporter, the exporter's. They
- * are in the same rule as nginx's other ports, from the same sources (`allowFrom`, or any): a scraper
- * in another namespace is one more `allowFrom` entry. The exporter's own reads of stub_status go over
- * the pod's loopback, which NetworkPolicy does not filter.
+ * The metrics ports a scraper connects to: the exporter's, and stub_status's when `metrics.allowCidrs`
+ * lets anyone but the pod's loopback read it. They are in the same rule as nginx's other ports, from
+ * the same sources (`allowFrom`, or any): a scraper in another namespace is one more `allowFrom` entry.
+ * The exporter's own reads of stub_status go over the pod's loopback, which NetworkPolicy does not filter.
  */
 export function metricsPorts(settings: Settings): { name: string; containerPort: number }[] {
     if (!settings.metrics.enabled) {
         return [];
     }
-    return [STATUS_PORT, ...(settings.metrics.exporter !== undefined ? [METRICS_PORT] : [])];
+    return [...(settings.metrics.allowCidrs.length > 0 ? [STATUS_PORT] : []), ...(settings.metrics.exporter !== undefined ? [METRICS_PORT] : [])];
 }
 
 /**

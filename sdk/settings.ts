@@ -59,6 +59,8 @@ export interface Settings {
     /** `exporter` undefined: no sidecar, no scrape annotations. */
     metrics: {
         enabled: boolean;
+        /** Besides loopback, who may read stub_status. */
+        allowCidrs: string[];
         exporter: { image: pulumi.Input<string>; resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string } } | undefined;
     };
 }

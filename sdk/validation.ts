@@ -523,12 +523,24 @@ export function contentProblems(settings: Settings, given: NginxServiceArgs): Pr
     return problems;
 }
 
-/** `metrics`: its switch, and the exporter's image and resources, which need the switch on. */
+/** `metrics`: its switch, who may read stub_status, and the exporter's image and resources, which need the switch on. */
 export function metricsProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
     const metrics = settings.metrics;
     const problems: (Problem | undefined)[] = [];
     if (typeof metrics.enabled !== "boolean") {
         problems.push(at("metrics.enabled", `metrics.enabled must be true or false, got ${show(metrics.enabled)}`));
+    }
+    if (!Array.isArray(metrics.allowCidrs)) {
+        problems.push(at("metrics.allowCidrs", `metrics.allowCidrs must be a list of IPs or CIDRs, got ${show(metrics.allowCidrs)}`));
+    } else {
+        if (metrics.allowCidrs.length > 0 && metrics.enabled === false) {
+            problems.push(at("metrics.allowCidrs", `metrics.allowCidrs (${show(metrics.allowCidrs)}) is set but metrics.enabled is false: there is no stub_status`));
+        }
+        metrics.allowCidrs.forEach((cidr, i) => {
+            if (typeof cidr !== "string" || (net.isIP(cidr) === 0 && !isCidr(cidr))) {
+                problems.push(at(`metrics.allowCidrs[${i}]`, `metrics.allowCidrs entry ${show(cidr)} is not an IP or a CIDR (like 10.244.0.0/16)`));
+            }
+        });
     }
     const exporter = metrics.exporter;
     if (exporter === undefined) {

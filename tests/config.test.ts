@@ -133,7 +133,7 @@ describe("the stub_status server (metrics)", () => {
             const [status] = serverOn(conf, STATUS_PORT.containerPort);
             assert.ok(status, conf);
             assert.deepEqual([...status.matchAll(/^\s*listen (.*);$/gm)].map((m) => m[1]), [String(STATUS_PORT.containerPort)], "one listen: the status port only");
-            assert.match(status, new RegExp(`location = ${STATUS_PATH} \\{\\s*stub_status;\\s*\\}`));
+            assert.match(status, new RegExp(`location = ${STATUS_PATH} \\{\\s*stub_status;\\s*allow 127\\.0\\.0\\.1;\\s*allow ::1;\\s*deny all;\\s*\\}`), "loopback only by default");
             assert.match(status, /location \/ \{\s*return 404;\s*\}/);
             assert.match(status, /^ {4}server_tokens off;$/m);
             assert.match(status, /^ {4}access_log off;$/m);
@@ -144,6 +144,12 @@ describe("the stub_status server (metrics)", () => {
                 assert.doesNotMatch(server, new RegExp(`listen ${STATUS_PORT.containerPort}`));
             }
         }
+    });
+
+    test("metrics.allowCidrs: each an allow before deny all, loopback always first", () => {
+        const [status] = serverOn(rendered({ metrics: { allowCidrs: ["10.244.0.0/16", "fd00::/8", "192.0.2.7"] } }), STATUS_PORT.containerPort);
+        const access = status.split("\n").filter((line) => /^\s*(allow|deny) /.test(line)).map((line) => line.trim());
+        assert.deepEqual(access, ["allow 127.0.0.1;", "allow ::1;", "allow 10.244.0.0/16;", "allow fd00::/8;", "allow 192.0.2.7;", "deny all;"]);
     });
 
     test("metrics.enabled false: no status server, no stub_status anywhere", () => {

@@ -5,6 +5,7 @@
 // (Debian's `nginx` package); a test that cannot start it fails with nginx's own error output.
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
+import * as http from "node:http";
 import { describe, test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { installMocks, MockOptions, TYPES } from "./mocks";
@@ -456,6 +457,29 @@ describe("data plane: content and stub_status in a real nginx", () => {
                 assert.equal(response.status, 404, path);
                 assert.doesNotMatch(response.body, /Welcome to nginx!|nginx\//, `${path}: no file, no version`);
             }
+        });
+    });
+
+    test("stub_status answers loopback only by default (403 to any other source) and metrics.allowCidrs too", async () => {
+        /** GET stub_status from the source address `from` (another loopback address is another client). */
+        const statusFrom = (port: number, from: string) =>
+            new Promise<number>((resolve, reject) => {
+                const req = http.request({ host: "127.0.0.1", port, path: STATUS_PATH, localAddress: from, agent: false, timeout: 5000 }, (res) => {
+                    res.resume();
+                    res.on("end", () => resolve(res.statusCode!));
+                });
+                req.on("timeout", () => req.destroy(new Error(`GET ${STATUS_PATH} from ${from} timed out`)));
+                req.on("error", reject);
+                req.end();
+            });
+        await withDeployed({}, {}, async ({ nginx }) => {
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.1"), 200, "the pod's loopback: the exporter");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.2"), 403, "any other source");
+        });
+        await withDeployed({ metrics: { allowCidrs: ["127.0.0.2/32"] } }, {}, async ({ nginx }) => {
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.2"), 200, "an allowed range");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.3"), 403, "outside it");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.1"), 200, "loopback still");
         });
     });
 

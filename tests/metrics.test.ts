@@ -23,7 +23,7 @@ async function deployedWith(name: string, args: NginxServiceArgs) {
 
 describe("metrics: stub_status", () => {
     test("on by default: the nginx container declares the status port; no exporter, no scrape annotation", async () => {
-        assert.deepEqual(resolveSettings("m", {}).metrics, { enabled: true, exporter: undefined });
+        assert.deepEqual(resolveSettings("m", {}).metrics, { enabled: true, allowCidrs: [], exporter: undefined });
         const { pod } = await deployedWith("m", {});
         assert.deepEqual(pod.spec.containers.map((c: any) => c.name), [CONTAINER_NAME]);
         assert.deepEqual(pod.spec.containers[0].ports.find((p: any) => p.name === STATUS_PORT.name), { name: "status", containerPort: 8081, protocol: "TCP" });
@@ -35,16 +35,18 @@ describe("metrics: stub_status", () => {
         assert.deepEqual(service.spec.ports.map((p: any) => p.targetPort), ["http", "https"]);
     });
 
-    test("the NetworkPolicy opens the status port in the same rule, to the same sources as nginx's ports", async () => {
+    test("the NetworkPolicy opens the status port only with allowCidrs (else nginx answers loopback only), in the same rule as nginx's ports", async () => {
         const allowFrom = [{ namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" } }];
-        const { policy } = await deployedWith("mnp", { networkPolicy: { allowFrom } });
+        const closed = await deployedWith("mnp", { networkPolicy: { allowFrom } });
+        assert.deepEqual(closed.policy.spec.ingress[0].ports, [8080, 8443].map((port) => ({ port, protocol: "TCP" })));
+        const { policy } = await deployedWith("mnp", { networkPolicy: { allowFrom }, metrics: { allowCidrs: ["10.244.0.0/16"] } });
         assert.equal(policy.spec.ingress.length, 1);
         assert.deepEqual(policy.spec.ingress[0].ports, [8080, 8443, STATUS_PORT.containerPort].map((port) => ({ port, protocol: "TCP" })));
         assert.deepEqual(policy.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
     });
 
     test("metrics.enabled false: no status port in the pod or the NetworkPolicy", async () => {
-        const { pod, policy } = await deployedWith("moff", { metrics: { enabled: false } });
+        const { pod, policy } = await deployedWith("moff", { metrics: { enabled: false }, networkPolicy: {} });
         assert.deepEqual(pod.spec.containers[0].ports.map((p: any) => p.name), ["http", "https"]);
         assert.deepEqual(policy.spec.ingress[0].ports, [8080, 8443].map((port) => ({ port, protocol: "TCP" })));
     });
@@ -84,7 +86,7 @@ describe("metrics: the exporter sidecar (wiring only: its image cannot be pulled
     test("the pods carry the scrape annotations pointing at the exporter; the NetworkPolicy opens its port", async () => {
         const { pod, policy } = await deployedWith("mann", { metrics: { exporter: {} } });
         assert.deepEqual(pod.metadata.annotations, { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT.containerPort), "prometheus.io/path": METRICS_PATH });
-        assert.deepEqual(policy.spec.ingress[0].ports, [8080, 8443, 8081, 9113].map((port) => ({ port, protocol: "TCP" })));
+        assert.deepEqual(policy.spec.ingress[0].ports, [8080, 8443, 9113].map((port) => ({ port, protocol: "TCP" })), "the exporter's port; stub_status stays loopback-only");
     });
 
     test("image and resources as given, the resources' unset fields defaulted", async () => {
@@ -99,6 +101,8 @@ describe("metrics: the exporter sidecar (wiring only: its image cannot be pulled
         ["empty exporter image", { metrics: { exporter: { image: " " } } }, /metrics.exporter.image must be a non-empty image reference without spaces, got " "/, "metrics.exporter.image"],
         ["exporter resources not a quantity", { metrics: { exporter: { resources: { cpuLimit: "lots" } } } }, /metrics.exporter.resources.cpuLimit "lots" is not a Kubernetes quantity/, "metrics.exporter.resources.cpuLimit"],
         ["enabled not a boolean", { metrics: { enabled: "yes" as any } }, /metrics.enabled must be true or false, got "yes"/, "metrics.enabled"],
+        ["allowCidrs entry not a CIDR", { metrics: { allowCidrs: ["10.0.0.0/8", "10.0.0.0/33", "pods"] } }, /metrics.allowCidrs entry "10.0.0.0\/33" is not an IP or a CIDR[\s\S]*metrics.allowCidrs entry "pods" is not an IP or a CIDR/, "metrics.allowCidrs[1]"],
+        ["allowCidrs with stub_status off", { metrics: { enabled: false, allowCidrs: ["10.0.0.0/8"] } }, /metrics.allowCidrs \(\["10.0.0.0\/8"\]\) is set but metrics.enabled is false/, "metrics.allowCidrs"],
     ];
     for (const [what, args, message, propertyPath] of invalid) {
         test(`refused: ${what}`, () => {

@@ -33,11 +33,10 @@ describe("the NetworkPolicy", () => {
                 ports: [
                     { port: 8080, protocol: "TCP" },
                     { port: 8443, protocol: "TCP" },
-                    { port: 8081, protocol: "TCP" },
                 ],
             },
         ]);
-        // The ports are the ones the container declares (the Service's targets and stub_status), not the Service's.
+        // The ports are the ones the container declares (the Service's targets; stub_status's is loopback-only by default), not the Service's.
         assert.deepEqual(
             deployment.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort),
             [HTTP_PORT.containerPort, HTTPS_PORT.containerPort, STATUS_PORT.containerPort],
@@ -46,7 +45,7 @@ describe("the NetworkPolicy", () => {
     });
 
     test("without TLS only the HTTP port is open", async () => {
-        const { policy } = await policyOf("nptls", { tls: { enabled: false }, metrics: { enabled: false } });
+        const { policy } = await policyOf("nptls", { tls: { enabled: false } });
         assert.deepEqual(policy.spec.ingress[0].ports, [{ port: 8080, protocol: "TCP" }]);
     });
 
@@ -80,7 +79,7 @@ describe("the NetworkPolicy", () => {
             { podSelector: { matchLabels: { role: "frontend" } } },
             { ipBlock: { cidr: "203.0.113.0/24" } },
         ]);
-        assert.equal(policy.spec.ingress[0].ports.length, 3, "still only nginx's ports");
+        assert.equal(policy.spec.ingress[0].ports.length, 2, "still only nginx's ports");
     });
 
     test("networkPolicy.enabled false: none is created", async () => {

@@ -50,7 +50,7 @@ test("defaults of every argument", () => {
     assert.deepEqual(s.serviceAnnotations, {});
     assert.equal(s.clusterDomain, "cluster.local");
     assert.equal(s.content, undefined);
-    assert.deepEqual(s.metrics, { enabled: true, exporter: undefined });
+    assert.deepEqual(s.metrics, { enabled: true, allowCidrs: [], exporter: undefined });
 });
 
 test("falsy values given by the user are kept, not replaced by defaults", () => {

@@ -1,7 +1,7 @@
 // A small static site served over HTTPS: the files are given in the program and mounted read-only
 // as nginx's document root. Change any of them (`pulumi config set headline "..."`) and `pulumi up`
 // rolls the pods onto the new files, one by one, none unavailable. stub_status answers on each pod's
-// port 8081; `pulumi config set exporterImage nginx/nginx-prometheus-exporter:1.4.0` adds the
+// port 8081 to the pod itself and to `statusAllowCidrs` (`pulumi config set --path statusAllowCidrs[0] 10.244.0.0/16`); `pulumi config set exporterImage nginx/nginx-prometheus-exporter:1.4.0` adds the
 // Prometheus exporter sidecar and the scrape annotations. `pulumi config set contentConfigMap <name>`
 // serves an existing ConfigMap of that namespace instead of the files below.
 import * as pulumi from "@pulumi/pulumi";
@@ -22,7 +22,11 @@ const site = new NginxService("static-site", {
             "robots.txt": "User-agent: *\nDisallow:\n",
         },
     },
-    metrics: exporterImage === undefined ? {} : { exporter: { image: exporterImage } },
+    metrics: {
+        // Who may read stub_status at a pod's IP besides the pod itself (the exporter), e.g. the pod network.
+        allowCidrs: config.getObject<string[]>("statusAllowCidrs"),
+        ...(exporterImage === undefined ? {} : { exporter: { image: exporterImage } }),
+    },
 });
 
 export const clusterDnsName = site.clusterDnsName;

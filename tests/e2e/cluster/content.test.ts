@@ -1,8 +1,8 @@
 // `content` and `metrics` on the real single-node cluster, with examples/static-site through the real
 // Pulumi engine: the given files served through the Service over HTTPS (verified against the
 // certificatePem output), a changed file rolling the pods onto a new ConfigMap, an existing ConfigMap whose
-// data changes reaching the running pods without a rollout, and stub_status answering
-// on each pod's status port but not through the Service. The exporter sidecar is not deployed: its image
+// data changes reaching the running pods without a rollout, and stub_status answering on each pod's
+// status port to the allowed client only, never through the Service. The exporter sidecar is not deployed: its image
 // cannot be pulled here (no registry), and faking it would test nothing of it (tests/metrics.test.ts
 // checks its wiring).
 import * as assert from "node:assert/strict";
@@ -87,9 +87,15 @@ describe("content and metrics on a real node: examples/static-site", () => {
         }
     });
 
-    test("stub_status answers on each pod's status port, its counters move; the Service has no such port", () => {
-        const pods = cluster.podsOf(NAMESPACE, SVC);
-        for (const pod of pods) {
+    test("stub_status: 403 at a pod IP by default; with the client's address in metrics.allowCidrs it answers there and its counters move; never through the Service", async () => {
+        const clientIP = cluster.kubectlJson(["-n", NAMESPACE, "get", "pod", "client"]).status.podIP;
+        for (const pod of cluster.podsOf(NAMESPACE, SVC)) {
+            const denied = cluster.curlInClient(NAMESPACE, `http://${pod.status.podIP}:${STATUS_PORT.containerPort}${STATUS_PATH}`);
+            assert.equal(denied.code, "403", `${pod.status.podIP}: only the pod's loopback by default`);
+        }
+        await stack.setConfig("statusAllowCidrs", { value: JSON.stringify([`${clientIP}/32`]) });
+        await up({});
+        for (const pod of cluster.podsOf(NAMESPACE, SVC)) {
             const ip = pod.status.podIP;
             const before = fetchInClient(`http://${ip}:${STATUS_PORT.containerPort}${STATUS_PATH}`);
             assert.equal(before.exit, 0, `${ip}: ${before.stderr}`);
@@ -103,11 +109,14 @@ describe("content and metrics on a real node: examples/static-site", () => {
             assert.ok(second.accepts - first.accepts >= 4, `${ip}: accepts ${first.accepts} -> ${second.accepts}`);
             const onHttp = fetchInClient(`http://${ip}:8080${STATUS_PATH}`);
             assert.notEqual(onHttp.exit, 0, "not on the http port (404)");
+            // The node reaches the pod from its own address on the pod bridge: not allowed.
+            const fromNode = cluster.curlFromNode(`http://${ip}:${STATUS_PORT.containerPort}${STATUS_PATH}`);
+            assert.equal(fromNode.code, "403", `${ip} from the node: ${fromNode.stderr}`);
         }
         const service = cluster.kubectlJson(["-n", NAMESPACE, "get", "service", SVC]);
         assert.deepEqual(service.spec.ports.map((p: any) => p.name).sort(), ["http", "https"]);
         const throughService = fetchInClient(`http://${SVC}:${STATUS_PORT.containerPort}${STATUS_PATH}`, ["--max-time", "3"]);
-        assert.notEqual(throughService.exit, 0, `the Service does not forward 8081: ${throughService.body}`);
+        assert.notEqual(throughService.exit, 0, `the Service does not forward ${STATUS_PORT.containerPort}: ${throughService.body}`);
     });
 
     test("a changed file: a new ConfigMap, the pods roll onto it and serve the new text", async () => {
