@@ -15,8 +15,8 @@ export const HTTPS_PORT = { name: "https", containerPort: 8443 } as const;
 
 /**
  * nginx's `stub_status`, in a server of its own that listens only here; the Service does not expose
- * it (its ports stay http and https), so it is reached at a pod's IP, by the exporter over loopback,
- * or by a scraper allowed in by the NetworkPolicy.
+ * it (its ports stay http and https). nginx answers it over the pod's loopback (the exporter, `kubectl
+ * port-forward`) and, at the pod's IP, to the sources of `metrics.allowCidrs` only.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
  */
 export const STATUS_PORT = { name: "status", containerPort: 8081 } as const;
