@@ -439,6 +439,105 @@ export const UPSTREAM_DEFAULTS = {
  */
 export const CLUSTER_DNS_SERVICE = { name: "kube-dns", namespace: "kube-system" } as const;
 
+/**
+ * The files nginx serves, mounted read-only at the image's document root (`/usr/share/nginx/html`) in
+ * place of its welcome page: either `files` from the program, or `configMapName`, an existing
+ * ConfigMap. Exactly one of the two.
+ * @see https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod
+ */
+export interface ContentArgs {
+    /**
+     * Files to serve, by path under the document root (`index.html`, `css/site.css`) to text. Paths are
+     * relative, `/`-separated, of letters, digits, `-`, `_` and `.`, with no `.` or `..` segment; in all
+     * at most 1 MiB (the ConfigMap limit). They go into a generated ConfigMap, auto-named and immutable
+     * like the config's: a change creates a new one, and the pods roll onto it. No `index.html` is
+     * required; without one, `/` answers 403 (nginx lists no directories).
+     * @default - none; use `configMapName`
+     */
+    files?: { [path: string]: string };
+    /**
+     * Name of an existing ConfigMap in the same namespace; each key is served as a file of that name
+     * (keys cannot contain `/`, so these files are all at the top). Its data is not read by the
+     * component, so changing it does not roll the pods: the kubelet rewrites the mounted files in the
+     * running pods (after its sync period and cache, about a minute by default) and nginx serves
+     * whatever is on disk, file by file. For an atomic switch, create a ConfigMap under a new name and
+     * change `configMapName`: that rolls the pods.
+     * @default - none; use `files`
+     * @see https://kubernetes.io/docs/concepts/configuration/configmap/#mounted-configmaps-are-updated-automatically
+     */
+    configMapName?: pulumi.Input<string>;
+}
+
+/**
+ * The Prometheus exporter sidecar: nginx-prometheus-exporter reads `stub_status` over the pod's
+ * loopback and serves Prometheus metrics on port 9113 (`metrics`) at `/metrics`.
+ * @see https://github.com/nginx/nginx-prometheus-exporter
+ */
+export interface MetricsExporterArgs {
+    /**
+     * The exporter image; it must take nginx-prometheus-exporter's `--nginx.scrape-uri` and
+     * `--web.listen-address` flags.
+     * @default "nginx/nginx-prometheus-exporter:1.4.0"
+     */
+    image?: pulumi.Input<string>;
+    /**
+     * The exporter container's requests and limits.
+     * @default - 10m/16Mi requested, 100m/32Mi limit
+     */
+    resources?: ResourcesArgs;
+}
+
+/** What {@link MetricsExporterArgs} fields left unset are, as their `@default` says. */
+export const METRICS_EXPORTER_DEFAULTS = {
+    image: "nginx/nginx-prometheus-exporter:1.4.0",
+};
+/** The exporter's requests and limits where `metrics.exporter.resources` leaves them unset. */
+export const EXPORTER_RESOURCES_DEFAULTS = {
+    cpuRequest: "10m",
+    memoryRequest: "16Mi",
+    cpuLimit: "100m",
+    memoryLimit: "32Mi",
+};
+
+/**
+ * nginx's `stub_status` (active connections, accepted and handled connections, requests) on its own
+ * container port, 8081 (`status`), at `/stub_status`; the Service does not expose it. nginx answers it
+ * only to the pod's loopback (the exporter, `kubectl port-forward`) and to `allowCidrs`; everyone else
+ * gets 403. With `exporter`, a sidecar turns it into Prometheus metrics and the pods carry the
+ * `prometheus.io/scrape`, `/port` and `/path` annotations pointing at it; without, no annotation
+ * (stub_status is not in Prometheus' format). The NetworkPolicy lets the sources of
+ * `networkPolicy.allowFrom` (or any) reach the exporter's port, and the status port when `allowCidrs`
+ * is given.
+ * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ */
+export interface MetricsArgs {
+    /**
+     * Serve `stub_status` on the status port. On by default: it is one more server block on a port the
+     * Service does not expose, and it shows only counters.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Client addresses (IPs or CIDRs, like the pod network's 10.244.0.0/16) that may read `stub_status`
+     * at a pod's IP, besides the pod's own loopback, which always may (the exporter, `kubectl
+     * port-forward`). Everyone else gets 403 (nginx's `allow`/`deny all`).
+     * @default []
+     * @see https://nginx.org/en/docs/http/ngx_http_access_module.html
+     */
+    allowCidrs?: string[];
+    /**
+     * Run the Prometheus exporter sidecar and annotate the pods for scraping; needs `enabled`.
+     * @default - no exporter, no scrape annotations
+     */
+    exporter?: MetricsExporterArgs;
+}
+
+/** What {@link MetricsArgs} fields left unset are, as their `@default` says. */
+export const METRICS_DEFAULTS = {
+    enabled: true,
+    allowCidrs: [] as string[],
+};
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -578,6 +677,20 @@ export interface NginxServiceArgs {
      * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
      */
     clusterDomain?: string;
+    /**
+     * Files to serve instead of the image's welcome page: `files` from the program or an existing
+     * ConfigMap (`configMapName`), mounted read-only at the document root.
+     * @default - the image's own document root (its welcome page)
+     * @see https://kubernetes.io/docs/concepts/configuration/configmap/
+     */
+    content?: ContentArgs;
+    /**
+     * `stub_status` on container port 8081 (not in the Service), and optionally a Prometheus exporter
+     * sidecar with scrape annotations.
+     * @default - stub_status on, no exporter
+     * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+     */
+    metrics?: MetricsArgs;
 }
 
 /** What {@link NginxServiceArgs} fields left unset are, as their `@default` says. */

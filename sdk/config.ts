@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
+import { UpstreamScheme } from "./args";
+import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, STATUS_PATH, STATUS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
 import { servesIpv6 } from "./service";
 import { Settings, upstreamFqdn } from "./settings";
-import { UpstreamScheme } from "./args";
 
 /** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
 export interface NginxConfigOptions {
@@ -15,6 +15,10 @@ export interface NginxConfigOptions {
     securityHeaders: boolean;
     /** Send Strict-Transport-Security on the HTTPS server; undefined sends none. */
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
+    /** Add the `stub_status` server ({@link statusServer}). */
+    metrics: boolean;
+    /** Who may read stub_status besides the pod's loopback. */
+    statusAllowCidrs: string[];
     /** Listen on IPv6 too (see servesIpv6 in ./service). */
     ipv6?: boolean;
     /** Proxy `location /` to this upstream instead of serving files; undefined serves files. */
@@ -179,6 +183,35 @@ function rootLocation(options: NginxConfigOptions): string {
 }
 
 /**
+ * The `stub_status` server: its own block, listening only on the status port (which the Service does
+ * not expose), so no request to http or https ever reaches it and it shares none of their locations.
+ * Not logged: a scraper every few seconds would drown the access log. Everything but the status path
+ * is 404. The same server-level directives as the others (no version, the security headers). Only the
+ * pod's loopback (the exporter sidecar, `kubectl port-forward`) and `metrics.allowCidrs` may read it:
+ * counters help reconnaissance, and the NetworkPolicy alone is not enforced on every cluster.
+ * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ */
+export function statusServer(options: NginxConfigOptions): string[] {
+    return [
+        `server {`,
+        // On IPv6 too where the other servers are: an agent in `allowCidrs` may read it at the pod's IPv6 address.
+        ...listenLines(STATUS_PORT.containerPort, options.ipv6 === true),
+        `    server_name _;`,
+        ...serverCommon(options, {}),
+        `    access_log off;`,
+        `    location = ${STATUS_PATH} {`,
+        `        stub_status;`,
+        ...["127.0.0.1", "::1", ...options.statusAllowCidrs].map((source) => `        allow ${source};`),
+        `        deny all;`,
+        `    }`,
+        `    location / {`,
+        `        return 404;`,
+        `    }`,
+        `}`,
+    ];
+}
+
+/**
  * Renders the server configuration. Only TLS 1.2 and 1.3 are offered: 1.0 and 1.1 are deprecated
  * (RFC 8996) and no current client needs them; TLS 1.2 only with {@link TLS12_CIPHERS}. Plain HTTP keeps answering `/healthz` even with the
  * redirect on, because the kubelet probes it over HTTP.
@@ -197,8 +230,9 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         `}`,
     ];
     const preamble = options.upstream === undefined ? [] : [upstreamPreamble(), ""];
+    const status = options.metrics ? ["", ...statusServer(options)] : [];
     if (!options.tls) {
-        return [...preamble, ...httpServer].join("\n") + "\n";
+        return [...preamble, ...httpServer, ...status].join("\n") + "\n";
     }
     const httpsServer = [
         `server {`,
@@ -220,7 +254,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         rootLocation(options),
         `}`,
     ];
-    return [...preamble, ...httpServer, "", ...httpsServer].join("\n") + "\n";
+    return [...preamble, ...httpServer, "", ...httpsServer, ...status].join("\n") + "\n";
 }
 
 /**
@@ -238,6 +272,8 @@ export function nginxConfigOptions(settings: Settings, upstreamHost?: string): N
         httpsPort: settings.httpsPort,
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
+        metrics: settings.metrics.enabled,
+        statusAllowCidrs: settings.metrics.allowCidrs,
         ipv6: servesIpv6(settings),
         ...(upstream === undefined
             ? {}

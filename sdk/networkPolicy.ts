@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkPolicyPeerArgs } from "./args";
-import { HTTP_PORT, HTTPS_PORT } from "./pod";
+import { HTTP_PORT, HTTPS_PORT, METRICS_PORT, STATUS_PORT } from "./pod";
 import { Settings } from "./settings";
 
 /** DNS, the one destination nginx may reach: UDP, and TCP for answers too large for a datagram. */
@@ -44,6 +44,19 @@ export function upstreamEgressRule(settings: Settings): k8s.types.input.networki
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
+ * The metrics ports a scraper connects to: the exporter's, and stub_status's when `metrics.allowCidrs`
+ * lets anyone but the pod's loopback read it. They are in the same rule as nginx's other ports, from
+ * the same sources (`allowFrom`, or any): a scraper in another namespace is one more `allowFrom` entry.
+ * The exporter's own reads of stub_status go over the pod's loopback, which NetworkPolicy does not filter.
+ */
+export function metricsPorts(settings: Settings): { name: string; containerPort: number }[] {
+    if (!settings.metrics.enabled) {
+        return [];
+    }
+    return [...(settings.metrics.allowCidrs.length > 0 ? [STATUS_PORT] : []), ...(settings.metrics.exporter !== undefined ? [METRICS_PORT] : [])];
+}
+
+/**
  * The NetworkPolicy of the instance's pods, or undefined with `networkPolicy.enabled: false`. Ingress:
  * only nginx's container ports, from anywhere or from `networkPolicy.allowFrom`. Egress: the upstream's
  * port with `upstream` ({@link upstreamEgressRule}), and DNS (port 53, UDP and TCP) to any address: a policy cannot name a Service, and the cluster's DNS may be
@@ -57,7 +70,7 @@ export function createNetworkPolicy(settings: Settings, opts: pulumi.CustomResou
         return undefined;
     }
     const upstreamRule = upstreamEgressRule(settings);
-    const ports = [HTTP_PORT, ...(settings.tls.enabled ? [HTTPS_PORT] : [])].map((port) => ({ port: port.containerPort, protocol: "TCP" }));
+    const ports = [HTTP_PORT, ...(settings.tls.enabled ? [HTTPS_PORT] : []), ...metricsPorts(settings)].map((port) => ({ port: port.containerPort, protocol: "TCP" }));
     return new k8s.networking.v1.NetworkPolicy(
         `${settings.name}-network-policy`,
         {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NginxServiceArgs, ServiceType } from "./args";
 import { createAutoscaler, createDisruptionBudget } from "./availability";
 import { createConfig } from "./config";
+import { createContent } from "./content";
 import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
 import { resolveSettings, withLandingNamespace } from "./settings";
 import { createNetworkPolicy } from "./networkPolicy";
@@ -65,7 +66,8 @@ export class NginxService extends pulumi.ComponentResource {
         // An existing Secret is read and checked before anything else is created or changed.
         const childOpts = { parent: this, dependsOn: tls?.dependsOn };
         const config = createConfig(settings, childOpts);
-        const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, childOpts);
+        const content = createContent(settings, childOpts);
+        const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, content?.metadata.name, childOpts);
         if (first === undefined) {
             createDisruptionBudget(settings, childOpts);
         }

@@ -13,6 +13,21 @@ export const CONTAINER_NAME = "nginx";
 export const HTTP_PORT = { name: "http", containerPort: 8080 } as const;
 export const HTTPS_PORT = { name: "https", containerPort: 8443 } as const;
 
+/**
+ * nginx's `stub_status`, in a server of its own that listens only here; the Service does not expose
+ * it (its ports stay http and https). nginx answers it over the pod's loopback (the exporter, `kubectl
+ * port-forward`) and, at the pod's IP, to the sources of `metrics.allowCidrs` only.
+ * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ */
+export const STATUS_PORT = { name: "status", containerPort: 8081 } as const;
+/** The path of `stub_status` on {@link STATUS_PORT}; every other path there is 404. */
+export const STATUS_PATH = "/stub_status";
+
+/** The optional Prometheus exporter sidecar: its container name, port (the exporter's default) and path. */
+export const EXPORTER_CONTAINER_NAME = "exporter";
+export const METRICS_PORT = { name: "metrics", containerPort: 9113 } as const;
+export const METRICS_PATH = "/metrics";
+
 /** The user id of nginx in the unprivileged image; the pod runs as it. */
 export const NGINX_UID = 101;
 
@@ -32,8 +47,10 @@ export const TMP_VOLUME = { name: "tmp", mountPath: "/tmp" } as const;
 /** Answered by nginx itself, so the probes test the server and not a file on disk. */
 export const HEALTH_PATH = "/healthz";
 
-/** The image's document root. */
+/** The image's document root; `content` mounts its files here, read-only, hiding the image's own. */
 export const DOCUMENT_ROOT = "/usr/share/nginx/html";
+/** The volume of `content` (generated or existing ConfigMap), mounted at {@link DOCUMENT_ROOT}. */
+export const CONTENT_VOLUME = { name: "content", mountPath: DOCUMENT_ROOT } as const;
 
 /** Where nginx finds the certificate and key: the Secret's keys under its mount. */
 export const TLS_CERTIFICATE_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.certificate}`;

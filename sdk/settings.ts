@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS, UPSTREAM_DEFAULTS, UpstreamScheme } from "./args";
-import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkUpstreamName, checkUpstreamNamespace, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, Cloud, DEFAULTS, EXPORTER_RESOURCES_DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS, UPSTREAM_DEFAULTS, UpstreamScheme } from "./args";
+import { checkContentConfigMapName, checkExporterImage, checkImage, checkNamespace, checkReplicas, checkSecretName, checkUpstreamName, checkUpstreamNamespace, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
  * Every argument with its default applied, and the values derived from it. Helpers take this, never
@@ -63,6 +63,15 @@ export interface Settings {
     labels: { [key: string]: string };
     serviceAnnotations: { [key: string]: string };
     clusterDomain: string;
+    /** Undefined when `content` is not given: the image's document root. Exactly one field is set (validated). */
+    content: { files: { [path: string]: string } | undefined; configMapName: pulumi.Input<string> | undefined } | undefined;
+    /** `exporter` undefined: no sidecar, no scrape annotations. */
+    metrics: {
+        enabled: boolean;
+        /** Besides loopback, who may read stub_status. */
+        allowCidrs: string[];
+        exporter: { image: pulumi.Input<string>; resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string } } | undefined;
+    };
     /** Undefined when `upstream` is not given: nginx serves files. */
     upstream: UpstreamSettings | undefined;
 }
@@ -161,6 +170,14 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
         upstream: upstreamSettings(args, topLevel.clusterDomain),
+        content: args.content === undefined ? undefined : { files: args.content.files, configMapName: args.content.configMapName },
+        metrics: {
+            ...withDefaults(args.metrics, METRICS_DEFAULTS),
+            exporter:
+                args.metrics?.exporter === undefined
+                    ? undefined
+                    : { ...withDefaults(args.metrics.exporter, METRICS_EXPORTER_DEFAULTS), resources: withDefaults(args.metrics.exporter.resources, EXPORTER_RESOURCES_DEFAULTS) },
+        },
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
@@ -177,6 +194,8 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
     const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
     const existingSecretName = settings.tls.existingSecretName;
     const upstream = settings.upstream;
+    const content = settings.content;
+    const exporter = settings.metrics.exporter;
     return {
         ...settings,
         namespace,
@@ -192,6 +211,8 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
         image: checkWhenKnown(name, settings.image, checkImage),
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },
+        content: content?.configMapName === undefined ? content : { ...content, configMapName: checkWhenKnown(name, content.configMapName, checkContentConfigMapName) },
+        metrics: exporter === undefined ? settings.metrics : { ...settings.metrics, exporter: { ...exporter, image: checkWhenKnown(name, exporter.image, checkExporterImage) } },
     };
 }
 

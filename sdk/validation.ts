@@ -2,6 +2,7 @@ import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { Cloud, ExternalTrafficPolicy, IpFamily, IpFamilyPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType, UpstreamArgs, UpstreamScheme } from "./args";
 import { TENCENT_INTERNAL_SUBNET } from "./clouds";
+import { CONFIGMAP_MAX_BYTES, contentBytes, contentKey } from "./content";
 import type { Settings } from "./settings";
 
 /**
@@ -162,6 +163,9 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...upstreamProblems(settings, given),
         ...resourceProblems(given),
         ...labelProblems(settings, given),
+        ...contentProblems(settings, given),
+        ...frontDoorProblems(settings),
+        ...metricsProblems(settings, given),
     ];
     if (problems.length > 0) {
         throw new NginxServiceArgsError(settings.name, problems);
@@ -549,4 +553,131 @@ export function checkWhenKnown<T>(component: string, value: pulumi.Input<T>, che
         }
         return resolved as T;
     }) as pulumi.Output<T>;
+}
+
+// What a ConfigMap key may hold, plus `/` between segments.
+const CONTENT_PATH = /^[-._a-zA-Z0-9/]+$/;
+const CONFIGMAP_KEY_MAX = 253;
+
+/**
+ * One path of `content.files`: relative, `/`-separated, of the characters a ConfigMap key allows, no
+ * empty, `.` or `..` segment, and none starting with `..` (the kubelet keeps its own `..data` and
+ * `..<timestamp>` entries in the volume and refuses such paths).
+ */
+export function checkContentPath(path: string): Problem | undefined {
+    const field = `content.files[${show(path)}]`;
+    const fail = (why: string) => at(field, `content.files path ${show(path)} ${why}`);
+    if (path.length === 0) return fail("is empty");
+    if (path.startsWith("/")) return fail("must be relative to the document root (no leading '/')");
+    if (!CONTENT_PATH.test(path)) return fail("may hold only letters, digits, '-', '_', '.' and '/' (what a ConfigMap key allows, plus '/')");
+    const segments = path.split("/");
+    if (segments.some((segment) => segment === "")) return fail("has an empty segment (a leading, trailing or doubled '/')");
+    if (segments.some((segment) => segment === "." || segment === "..")) return fail("must not have a '.' or '..' segment");
+    if (segments.some((segment) => segment.startsWith(".."))) return fail("must not have a segment starting with '..' (the kubelet reserves those names)");
+    if (contentKey(path).length > CONFIGMAP_KEY_MAX) return fail(`is too long: its ConfigMap key ${show(contentKey(path))} exceeds ${CONFIGMAP_KEY_MAX} characters`);
+    return undefined;
+}
+
+/** An existing ConfigMap's name: a DNS-1123 subdomain. */
+export function checkContentConfigMapName(value: string): Problem | undefined {
+    if (typeof value !== "string" || value.length > 253 || !DNS_NAME.test(value) || value.startsWith("*")) {
+        return at("content.configMapName", `content.configMapName ${show(value)} is not a valid ConfigMap name (a DNS-1123 subdomain)`);
+    }
+    return undefined;
+}
+
+export function checkExporterImage(value: string): Problem | undefined {
+    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value)) {
+        return at("metrics.exporter.image", `metrics.exporter.image must be a non-empty image reference without spaces, got ${show(value)}`);
+    }
+    return undefined;
+}
+
+/** `content`: exactly one of `files` and `configMapName`; each path, each text, no file where another needs a directory, the size. */
+/**
+ * `content` and `upstream` both decide what `location /` does, files or the app: one instance does one.
+ * (Static files next to an app are the app's to serve, or a second instance's.)
+ */
+export function frontDoorProblems(settings: Settings): Problem[] {
+    if (settings.content === undefined || settings.upstream === undefined) {
+        return [];
+    }
+    const upstream = isPlain(settings.upstream.name) ? ` ${show(settings.upstream.name)}` : "";
+    return [at("content", `content and upstream cannot both be set: nginx either serves the files of content or proxies to upstream${upstream}; use two instances for both`)];
+}
+
+export function contentProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
+    const content = settings.content;
+    if (content === undefined) {
+        return [];
+    }
+    const { files, configMapName } = content;
+    if ((files === undefined) === (configMapName === undefined)) {
+        const got = files === undefined ? "neither is set" : "both are set";
+        return [at("content", `content must set exactly one of content.files and content.configMapName, ${got}`)];
+    }
+    if (configMapName !== undefined) {
+        return isPlain(configMapName) ? [checkContentConfigMapName(configMapName)].filter((p): p is Problem => p !== undefined) : [];
+    }
+    if (typeof files !== "object" || files === null || Array.isArray(files) || Object.keys(files).length === 0) {
+        return [at("content.files", `content.files must map at least one path to its text, got ${show(given.content?.files)}`)];
+    }
+    const problems: Problem[] = [];
+    const paths = Object.keys(files);
+    for (const path of paths) {
+        const problem = checkContentPath(path);
+        if (problem) problems.push(problem);
+        if (typeof files[path] !== "string") {
+            problems.push(at(`content.files[${show(path)}]`, `content.files[${show(path)}] must be text (a string), got ${pulumi.Output.isInstance(files[path]) ? "an Output" : show(files[path])}`));
+        }
+    }
+    // A path that is also another's directory cannot be both a file and a directory in the volume.
+    for (const path of paths) {
+        const under = paths.find((other) => other.startsWith(`${path}/`));
+        if (under !== undefined) {
+            problems.push(at(`content.files[${show(path)}]`, `content.files path ${show(path)} is a file, but ${show(under)} needs it to be a directory`));
+        }
+    }
+    if (problems.length === 0) {
+        const bytes = contentBytes(files);
+        if (bytes > CONFIGMAP_MAX_BYTES) {
+            problems.push(at("content.files", `content.files take ${bytes} bytes (paths and texts), more than a ConfigMap holds (${CONFIGMAP_MAX_BYTES} bytes, 1 MiB): serve larger content from an image or a volume of your own`));
+        }
+    }
+    return problems;
+}
+
+/** `metrics`: its switch, who may read stub_status, and the exporter's image and resources, which need the switch on. */
+export function metricsProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
+    const metrics = settings.metrics;
+    const problems: (Problem | undefined)[] = [];
+    if (typeof metrics.enabled !== "boolean") {
+        problems.push(at("metrics.enabled", `metrics.enabled must be true or false, got ${show(metrics.enabled)}`));
+    }
+    if (!Array.isArray(metrics.allowCidrs)) {
+        problems.push(at("metrics.allowCidrs", `metrics.allowCidrs must be a list of IPs or CIDRs, got ${show(metrics.allowCidrs)}`));
+    } else {
+        if (metrics.allowCidrs.length > 0 && metrics.enabled === false) {
+            problems.push(at("metrics.allowCidrs", `metrics.allowCidrs (${show(metrics.allowCidrs)}) is set but metrics.enabled is false: there is no stub_status`));
+        }
+        metrics.allowCidrs.forEach((cidr, i) => {
+            if (typeof cidr !== "string" || (net.isIP(cidr) === 0 && !isCidr(cidr))) {
+                problems.push(at(`metrics.allowCidrs[${i}]`, `metrics.allowCidrs entry ${show(cidr)} is not an IP or a CIDR (like 10.244.0.0/16)`));
+            }
+        });
+    }
+    const exporter = metrics.exporter;
+    if (exporter === undefined) {
+        return problems.filter((p): p is Problem => p !== undefined);
+    }
+    if (metrics.enabled === false) {
+        problems.push(at("metrics.exporter", "metrics.exporter is set but metrics.enabled is false: the exporter reads stub_status, which is then not served"));
+    }
+    if (isPlain(exporter.image)) problems.push(checkExporterImage(exporter.image));
+    for (const [key, value] of Object.entries(given.metrics?.exporter?.resources ?? {})) {
+        if (value !== undefined && (typeof value !== "string" || !QUANTITY.test(value))) {
+            problems.push(at(`metrics.exporter.resources.${key}`, `metrics.exporter.resources.${key} ${show(value)} is not a Kubernetes quantity (like "100m" or "128Mi")`));
+        }
+    }
+    return problems.filter((p): p is Problem => p !== undefined);
 }

@@ -1,22 +1,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_VOLUME, CONTAINER_NAME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
+import { CONFIG_VOLUME, CONTAINER_NAME, CONTENT_VOLUME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
 import { deploymentReplicas, topologySpread } from "./availability";
+import { contentVolume } from "./content";
+import { exporterContainers, scrapeAnnotations, statusContainerPorts } from "./metrics";
 import { Settings } from "./settings";
 
 /**
  * The pod template's spec. Satisfies the Pod Security Standards `restricted` profile; the root
  * filesystem is read-only, so nginx gets an emptyDir for /tmp, where the unprivileged image keeps its
  * pid file and request buffers. `tlsSecretName` is the Secret to mount, given exactly when
- * `settings.tls.enabled`.
+ * `settings.tls.enabled`; `contentConfigMapName` the generated content's ConfigMap, given exactly when
+ * `settings.content.files` is set.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 export function podSpec(
     settings: Settings,
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
+    contentConfigMapName?: pulumi.Input<string>,
 ): k8s.types.input.core.v1.PodSpec {
     const tlsEnabled = settings.tls.enabled;
+    const content = contentVolume(settings, contentConfigMapName);
     if (tlsEnabled !== (tlsSecretName !== undefined)) {
         throw new Error(`podSpec: tls.enabled is ${tlsEnabled} but a TLS Secret name was ${tlsSecretName === undefined ? "not " : ""}given`);
     }
@@ -48,6 +53,7 @@ export function podSpec(
                 ports: [
                     { ...HTTP_PORT, protocol: "TCP" },
                     ...(tlsEnabled ? [{ ...HTTPS_PORT, protocol: "TCP" }] : []),
+                    ...statusContainerPorts(settings),
                 ],
                 // A sleep action needs no shell or sleep binary in the image.
                 lifecycle: { preStop: { sleep: { seconds: TERMINATION.preStopSleepSeconds } } },
@@ -69,20 +75,24 @@ export function podSpec(
                     { ...CONFIG_VOLUME, readOnly: true },
                     ...(tlsEnabled ? [{ ...TLS_VOLUME, readOnly: true }] : []),
                     { ...TMP_VOLUME },
+                    ...(content !== undefined ? [{ ...CONTENT_VOLUME, readOnly: true }] : []),
                 ],
             },
+            ...exporterContainers(settings),
         ],
         volumes: [
             { name: CONFIG_VOLUME.name, configMap: { name: configMapName } },
             ...(tlsEnabled ? [{ name: TLS_VOLUME.name, secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
             { name: TMP_VOLUME.name, emptyDir: { sizeLimit: "64Mi" } },
+            ...(content !== undefined ? [content] : []),
         ],
     };
 }
 
 /**
  * The Deployment. Its name is the component's, as in the tutorial; the ConfigMap and Secret names in the
- * pod template change whenever their content does, which is what rolls the pods. maxUnavailable 0 keeps
+ * pod template (config, TLS, generated content) change whenever their content does, which is what rolls
+ * the pods. maxUnavailable 0 keeps
  * every old pod serving until its replacement is ready, even with one replica.
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
  */
@@ -90,8 +100,10 @@ export function createWorkload(
     settings: Settings,
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
+    contentConfigMapName: pulumi.Input<string> | undefined,
     opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
+    const annotations = scrapeAnnotations(settings);
     return new k8s.apps.v1.Deployment(
         `${settings.name}-deployment`,
         {
@@ -101,8 +113,8 @@ export function createWorkload(
                 selector: { matchLabels: settings.selectorLabels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 template: {
-                    metadata: { labels: settings.labels },
-                    spec: podSpec(settings, configMapName, tlsSecretName),
+                    metadata: { labels: settings.labels, ...(annotations !== undefined ? { annotations } : {}) },
+                    spec: podSpec(settings, configMapName, tlsSecretName, contentConfigMapName),
                 },
             },
         },

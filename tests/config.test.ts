@@ -10,11 +10,14 @@ import { NginxService, NginxServiceArgs } from "../sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS, UPSTREAM_DNS_VALID_SECONDS } from "../sdk/config";
+import { DOCUMENT_ROOT, STATUS_PATH, STATUS_PORT } from "../sdk/pod";
 import { resolveSettings } from "../sdk/settings";
 
 /** The config of `new NginxService("cfg", args)` with the upstream's FQDN `app.default.svc.cluster.local` when it has one. */
 const renderedWithUpstream = (args: NginxServiceArgs = {}) => renderNginxConfig(nginxConfigOptions(resolveSettings("cfg", args), args.upstream ? "app.default.svc.cluster.local" : undefined));
 const blocks = (conf: string) => conf.split(/^server \{$/m).slice(1);
+/** The HTTP and HTTPS servers, without the stub_status server (metrics). */
+const servingBlocks = (conf: string) => blocks(conf).filter((server) => !/stub_status/.test(server));
 /** The config of `new NginxService("cfg", args)`. */
 const rendered = (args: NginxServiceArgs = {}) => renderNginxConfig(nginxConfigOptions(resolveSettings("cfg", args)));
 /** The options the defaults give, with `overrides`. */
@@ -41,9 +44,10 @@ describe("renderNginxConfig", () => {
         const [http, https] = blocks(rendered({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }));
         assert.deepEqual([...http.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
         assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl;", "listen [::]:8443 ssl;"]);
-        const [plain, ...rest] = blocks(rendered({ ipFamilies: ["IPv6"], tls: { enabled: false } }));
+        const [plain, status, ...rest] = blocks(rendered({ ipFamilies: ["IPv6"], tls: { enabled: false } }));
         assert.deepEqual(rest, []);
         assert.deepEqual([...plain.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
+        assert.deepEqual([...status.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8081;", "listen [::]:8081;"]);
     });
 
     test("/healthz answers on both servers", () => {
@@ -61,7 +65,7 @@ describe("renderNginxConfig", () => {
     });
 
     test("without TLS there is one plain server and no ssl directive", () => {
-        const conf = renderNginxConfig(options({ tls: false, redirectHttpToHttps: false, httpsPort: 443 }));
+        const conf = renderNginxConfig(options({ tls: false, redirectHttpToHttps: false, httpsPort: 443, metrics: false }));
         assert.equal(blocks(conf).length, 1);
         assert.doesNotMatch(conf, /ssl/);
     });
@@ -144,7 +148,7 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
 
     test("both servers proxy location / to the FQDN through a variable, so nginx resolves it per request", () => {
         const conf = renderedWithUpstream({ upstream: { name: "app", port: 8080 } });
-        for (const server of blocks(conf)) {
+        for (const server of servingBlocks(conf)) {
             const body = proxy(server);
             assert.ok(body, `a proxy location: ${server}`);
             assert.deepEqual(directive(body, "set"), ["$nginx_service_upstream http://app.default.svc.cluster.local:8080"]);
@@ -158,7 +162,7 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
     });
 
     test("forwarded headers, the WebSocket upgrade, timeouts and the body limit", () => {
-        const [, https] = blocks(renderedWithUpstream({ upstream: { name: "app", port: 80, proxyTimeoutSeconds: 300, clientMaxBodySize: "50m" } }));
+        const [, https] = servingBlocks(renderedWithUpstream({ upstream: { name: "app", port: 80, proxyTimeoutSeconds: 300, clientMaxBodySize: "50m" } }));
         const body = proxy(https)!;
         assert.deepEqual(directive(body, "proxy_set_header"), [
             "Host $host",
@@ -184,12 +188,12 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
         assert.match(conf, /^\s+default upgrade;\n\s+''\s+close;\n\}$/m);
         assert.doesNotMatch(rendered(), /map |proxy_/, "nothing of it without upstream");
         const plain = renderedWithUpstream({ tls: { enabled: false }, upstream: { name: "app", port: 80 } });
-        assert.equal(blocks(plain).length, 1);
-        assert.ok(proxy(blocks(plain)[0]), "TLS off: the HTTP server proxies");
+        assert.equal(servingBlocks(plain).length, 1);
+        assert.ok(proxy(servingBlocks(plain)[0]), "TLS off: the HTTP server proxies");
     });
 
     test("with the redirect, plain HTTP redirects and only HTTPS proxies", () => {
-        const [http, https] = blocks(renderedWithUpstream({ redirectHttpToHttps: true, upstream: { name: "app", port: 80 } }));
+        const [http, https] = servingBlocks(renderedWithUpstream({ redirectHttpToHttps: true, upstream: { name: "app", port: 80 } }));
         assert.equal(proxy(http), undefined);
         assert.match(http, /return 308/);
         assert.ok(proxy(https));
@@ -197,7 +201,7 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
 
     test("namespace, scheme https, resolver and cluster domain as given", () => {
         const settings = resolveSettings("cfg", { clusterDomain: "corp.internal", upstream: { name: "app", port: 443, namespace: "apps", scheme: "https", resolver: "[fd00::a]:53" } });
-        const [, https] = blocks(renderNginxConfig(nginxConfigOptions(settings, "app.apps.svc.corp.internal")));
+        const [, https] = servingBlocks(renderNginxConfig(nginxConfigOptions(settings, "app.apps.svc.corp.internal")));
         const body = proxy(https)!;
         assert.deepEqual(directive(body, "set"), ["$nginx_service_upstream https://app.apps.svc.corp.internal:443"]);
         assert.deepEqual(directive(body, "resolver"), [`[fd00::a]:53 valid=${UPSTREAM_DNS_VALID_SECONDS}s`]);
@@ -223,5 +227,48 @@ describe("upstream: location / reverse-proxies to the app's Service", () => {
         const provider = new k8s.Provider("upstream-provider", { namespace: "team-b" });
         const { one } = await mocks.deployed(new NginxService("cfg", { upstream: { name: "app", port: 8080 } }, { providers: [provider] }));
         assert.match(one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/app\.team-b\.svc\.cluster\.local:8080;/);
+    });
+});
+
+describe("the stub_status server (metrics)", () => {
+    /** The server block listening on `port`. */
+    const serverOn = (conf: string, port: number) => blocks(conf).filter((server) => new RegExp(`^\\s*listen ${port}[ ;]`, "m").test(server));
+
+    test("on by default: a server of its own, listening only on the status port, stub_status at its path and 404 elsewhere", () => {
+        for (const args of [{}, { tls: { enabled: false } }, { redirectHttpToHttps: true }] as NginxServiceArgs[]) {
+            const conf = rendered(args);
+            const [status] = serverOn(conf, STATUS_PORT.containerPort);
+            assert.ok(status, conf);
+            assert.deepEqual([...status.matchAll(/^\s*listen (.*);$/gm)].map((m) => m[1]), [String(STATUS_PORT.containerPort)], "one listen: the status port only");
+            assert.match(status, new RegExp(`location = ${STATUS_PATH} \\{\\s*stub_status;\\s*allow 127\\.0\\.0\\.1;\\s*allow ::1;\\s*deny all;\\s*\\}`), "loopback only by default");
+            assert.match(status, /location \/ \{\s*return 404;\s*\}/);
+            assert.match(status, /^ {4}server_tokens off;$/m);
+            assert.match(status, /^ {4}access_log off;$/m);
+            assert.doesNotMatch(status, new RegExp(DOCUMENT_ROOT), "serves no file");
+            // No other server has stub_status or listens on its port.
+            for (const server of blocks(conf).filter((b) => b !== status)) {
+                assert.doesNotMatch(server, /stub_status/);
+                assert.doesNotMatch(server, new RegExp(`listen ${STATUS_PORT.containerPort}`));
+            }
+        }
+    });
+
+    test("metrics.allowCidrs: each an allow before deny all, loopback always first", () => {
+        const [status] = serverOn(rendered({ metrics: { allowCidrs: ["10.244.0.0/16", "fd00::/8", "192.0.2.7"] } }), STATUS_PORT.containerPort);
+        const access = status.split("\n").filter((line) => /^\s*(allow|deny) /.test(line)).map((line) => line.trim());
+        assert.deepEqual(access, ["allow 127.0.0.1;", "allow ::1;", "allow 10.244.0.0/16;", "allow fd00::/8;", "allow 192.0.2.7;", "deny all;"]);
+    });
+
+    test("metrics.enabled false: no status server, no stub_status anywhere", () => {
+        const conf = rendered({ metrics: { enabled: false } });
+        assert.doesNotMatch(conf, /stub_status/);
+        assert.equal(serverOn(conf, STATUS_PORT.containerPort).length, 0);
+        assert.equal(blocks(conf).length, 2);
+    });
+
+    test("content changes nothing in the config: the files are mounted where the servers' root already is", () => {
+        assert.equal(rendered({ content: { files: { "index.html": "x" } } }), rendered());
+        assert.equal(rendered({ content: { configMapName: "site" } }), rendered());
+        assert.match(rendered(), new RegExp(`root ${DOCUMENT_ROOT};`));
     });
 });

@@ -5,8 +5,10 @@
 // (Debian's `nginx` package); a test that cannot start it fails with nginx's own error output.
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
+import * as http from "node:http";
 import * as os from "node:os";
 import { describe, test } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
 import { installMocks, MockOptions, TYPES } from "./mocks";
 import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/realTls";
 
@@ -14,7 +16,7 @@ const mocks = installMocks({ tls: realTls });
 
 import { NginxService, NginxServiceArgs } from "../sdk";
 import { SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
-import { CONFIG_FILE_NAME, CONFIG_VOLUME, HEALTH_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
+import { CONFIG_FILE_NAME, CONFIG_VOLUME, DOCUMENT_ROOT, HEALTH_PATH, STATUS_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
 import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
 import { httpGet, httpsGet, keyMatchesCertificate, Response, tlsHandshake, TlsVersion } from "./harness/probe";
 import { DnsServer, request, startDnsServer, startUpstream, Upstream, websocketEcho } from "./harness/upstream";
@@ -229,10 +231,10 @@ describe("data plane: the generated config and certificate in a real nginx", () 
         });
     });
 
-    test("TLS disabled: one plain HTTP server, content and /healthz, nothing else listening", async () => {
+    test("TLS disabled: one plain HTTP server (and stub_status), content and /healthz, nothing else listening", async () => {
         await withDeployed({ tls: { enabled: false } }, {}, async ({ certificatePem, nginx }) => {
             assert.equal(certificatePem, undefined, "no certificate");
-            assert.deepEqual(Object.keys(nginx.ports), ["http"], "the pod declares the HTTP port only");
+            assert.deepEqual(Object.keys(nginx.ports), ["http", "status"], "the pod declares the HTTP port, and stub_status's");
             assert.doesNotMatch(Object.values(nginx.serverConfigs).join("\n"), /\bssl\b/);
             const root = await httpGet({ port: nginx.ports.http, host: NAME, path: "/" });
             assert.equal(root.status, 200);
@@ -517,5 +519,160 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
                 assert.equal(JSON.parse(response.body).headers["x-forwarded-proto"], "https");
             });
         }, { key, cert });
+    });
+});
+
+/** stub_status's page: the format nginx documents, with the three counters read out. */
+function parseStubStatus(body: string): { active: number; accepts: number; handled: number; requests: number } {
+    const match = /^Active connections: (\d+) \nserver accepts handled requests\n (\d+) (\d+) (\d+) \nReading: \d+ Writing: \d+ Waiting: \d+ \n$/.exec(body);
+    assert.ok(match, `a stub_status page: ${JSON.stringify(body)}`);
+    const [active, accepts, handled, requests] = match.slice(1).map(Number);
+    return { active, accepts, handled, requests };
+}
+
+describe("data plane: content and stub_status in a real nginx", () => {
+    /** Like withDeployed, with `before` registering other objects (an existing ConfigMap) first. */
+    async function withPod(args: NginxServiceArgs, before: () => void, body: (deployed: Deployed) => Promise<void>): Promise<void> {
+        mocks.reset();
+        mocks.configure({ tls: realTls });
+        before();
+        const { outputs } = await mocks.deployed(new NginxService(NAME, args));
+        const nginx = await startNginx({ layout: podLayout(mocks.resources) });
+        try {
+            await body({ certificatePem: outputs.certificatePem, nginx });
+        } catch (error) {
+            (error as Error).message += `\n--- nginx error log ---\n${nginx.errorLog()}`;
+            throw error;
+        } finally {
+            await nginx.stop();
+        }
+    }
+    const get = (deployed: Deployed, path: string) => httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem!, servername: NAME, path });
+
+    test("content.files: each file at its path over HTTPS and HTTP, with its content type; the image's page gone", async () => {
+        const files = {
+            "index.html": "<!DOCTYPE html><title>our site</title>\n",
+            "css/site.css": "body { color: teal; }\n",
+            "js/app/main_v2.js": "console.log('hi');\n",
+            "robots.txt": "User-agent: *\n",
+        };
+        await withDeployed({ content: { files } }, {}, async (deployed) => {
+            const root = await get(deployed, "/");
+            assert.equal(root.status, 200);
+            assert.equal(root.body, files["index.html"]);
+            assert.match(String(root.headers["content-type"]), /^text\/html/);
+            const expected: [string, RegExp][] = [
+                ["css/site.css", /^text\/css/],
+                ["js/app/main_v2.js", /^(application|text)\/javascript/],
+                ["robots.txt", /^text\/plain/],
+            ];
+            for (const [path, type] of expected) {
+                const response = await get(deployed, `/${path}`);
+                assert.equal(response.status, 200, path);
+                assert.equal(response.body, files[path as keyof typeof files], path);
+                assert.match(String(response.headers["content-type"]), type, path);
+                const plain = await httpGet({ port: deployed.nginx.ports.http, host: NAME, path: `/${path}` });
+                assert.equal(plain.body, files[path as keyof typeof files], `${path} over HTTP`);
+            }
+            assert.equal((await get(deployed, "/css/missing.css")).status, 404);
+            assert.doesNotMatch((await get(deployed, "/index.html")).body, /Welcome to nginx!/);
+            // The file on disk is the ConfigMap value, byte for byte.
+            assert.equal(deployed.nginx.read(`${DOCUMENT_ROOT}/css/site.css`).toString(), files["css/site.css"]);
+        });
+    });
+
+    test("content.files without index.html: '/' is 403 (no listing), the files are served", async () => {
+        await withDeployed({ content: { files: { "data/a.json": '{"a":1}\n' } } }, {}, async (deployed) => {
+            assert.equal((await get(deployed, "/")).status, 403);
+            assert.equal((await get(deployed, "/data/")).status, 403);
+            const a = await get(deployed, "/data/a.json");
+            assert.equal(a.status, 200);
+            assert.match(String(a.headers["content-type"]), /^application\/json/);
+        });
+    });
+
+    test("content.configMapName: the existing ConfigMap's keys served as files at the top", async () => {
+        const data = { "index.html": "<p>from the team's ConfigMap</p>\n", "status.txt": "green\n" };
+        await withPod(
+            { content: { configMapName: "site-v1" } },
+            () => new k8s.core.v1.ConfigMap("site-v1", { metadata: { name: "site-v1" }, data }),
+            async (deployed) => {
+                assert.equal((await get(deployed, "/")).body, data["index.html"]);
+                const status = await get(deployed, "/status.txt");
+                assert.equal(status.body, data["status.txt"]);
+                assert.match(String(status.headers["content-type"]), /^text\/plain/);
+            },
+        );
+    });
+
+    test("stub_status answers on the status port, its counters move with requests to http and https", async () => {
+        await withDeployed({}, {}, async (deployed) => {
+            const { nginx } = deployed;
+            assert.ok(nginx.ports.status !== undefined, `the pod declares the status port: ${JSON.stringify(nginx.ports)}`);
+            const status = async () => {
+                const response = await httpGet({ port: nginx.ports.status, host: "10.0.0.1", path: STATUS_PATH });
+                assert.equal(response.status, 200);
+                assert.match(String(response.headers["content-type"]), /^text\/plain/);
+                return parseStubStatus(response.body);
+            };
+            const before = await status();
+            const N = 5;
+            for (let i = 0; i < N; i++) {
+                assert.equal((await httpGet({ port: nginx.ports.http, host: NAME, path: "/" })).status, 200);
+                assert.equal((await get(deployed, "/")).status, 200);
+            }
+            const after = await status();
+            // 2N requests on new connections (no keep-alive agent), plus the status request itself.
+            assert.equal(after.requests - before.requests, 2 * N + 1, `requests ${before.requests} -> ${after.requests}`);
+            assert.equal(after.accepts - before.accepts, 2 * N + 1, `accepts ${before.accepts} -> ${after.accepts}`);
+            assert.equal(after.handled, after.accepts, "every connection handled (none dropped for lack of workers)");
+            assert.ok(after.active >= 1, "the status request's own connection is active");
+        });
+    });
+
+    test("stub_status is not on the http or https ports, and the status port serves nothing else", async () => {
+        await withDeployed({}, {}, async (deployed) => {
+            const { nginx } = deployed;
+            for (const response of [await httpGet({ port: nginx.ports.http, host: NAME, path: STATUS_PATH }), await get(deployed, STATUS_PATH)]) {
+                assert.equal(response.status, 404);
+                assert.doesNotMatch(response.body, /Active connections/);
+            }
+            for (const path of ["/", "/index.html", HEALTH_PATH, `${STATUS_PATH}/x`]) {
+                const response = await httpGet({ port: nginx.ports.status, host: NAME, path });
+                assert.equal(response.status, 404, path);
+                assert.doesNotMatch(response.body, /Welcome to nginx!|nginx\//, `${path}: no file, no version`);
+            }
+        });
+    });
+
+    test("stub_status answers loopback only by default (403 to any other source) and metrics.allowCidrs too", async () => {
+        /** GET stub_status from the source address `from` (another loopback address is another client). */
+        const statusFrom = (port: number, from: string) =>
+            new Promise<number>((resolve, reject) => {
+                const req = http.request({ host: "127.0.0.1", port, path: STATUS_PATH, localAddress: from, agent: false, timeout: 5000 }, (res) => {
+                    res.resume();
+                    res.on("end", () => resolve(res.statusCode!));
+                });
+                req.on("timeout", () => req.destroy(new Error(`GET ${STATUS_PATH} from ${from} timed out`)));
+                req.on("error", reject);
+                req.end();
+            });
+        await withDeployed({}, {}, async ({ nginx }) => {
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.1"), 200, "the pod's loopback: the exporter");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.2"), 403, "any other source");
+        });
+        await withDeployed({ metrics: { allowCidrs: ["127.0.0.2/32"] } }, {}, async ({ nginx }) => {
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.2"), 200, "an allowed range");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.3"), 403, "outside it");
+            assert.equal(await statusFrom(nginx.ports.status, "127.0.0.1"), 200, "loopback still");
+        });
+    });
+
+    test("metrics.enabled false: no status port, no stub_status anywhere", async () => {
+        await withDeployed({ metrics: { enabled: false } }, {}, async ({ nginx }) => {
+            assert.deepEqual(Object.keys(nginx.ports), ["http", "https"]);
+            assert.doesNotMatch(Object.values(nginx.serverConfigs).join("\n"), /stub_status/);
+            assert.equal((await httpGet({ port: nginx.ports.http, host: NAME, path: STATUS_PATH })).status, 404);
+        });
     });
 });

@@ -99,6 +99,30 @@ describe("programs", () => {
         assert.equal(inputs["kubernetes:core/v1:Service"].spec.ipFamilyPolicy, undefined);
         assert.equal(inputsOf({ dualStack: "true" })["kubernetes:core/v1:Service"].spec.ipFamilyPolicy, "PreferDualStack");
     });
+
+    test("examples/static-site: the files in a content ConfigMap, the headline from config; the exporter only when configured", () => {
+        /** The program's content ConfigMap data and pod template, as registered. */
+        const registered = (config: Record<string, string>) => {
+            const result = runOnMocks(
+                `require(${JSON.stringify(path.resolve(__dirname, "..", "examples/static-site/index.js"))});
+                require(${JSON.stringify(path.join(__dirname, "mocks.js"))}).settle().then(() => {
+                    const find = (name) => mocks.resources.find((r) => r.name === name).inputs;
+                    console.log(JSON.stringify({ content: find("static-site-content").data, pod: find("static-site-deployment").spec.template }));
+                });`,
+                { config },
+            );
+            assert.equal(result.status, 0, result.stderr);
+            return JSON.parse(result.stdout.trim().split("\n").pop()!);
+        };
+        const plain = registered({ headline: "Changed" });
+        assert.deepEqual(Object.keys(plain.content).sort(), ["css_2Fsite.css", "index.html", "robots.txt"]);
+        assert.match(plain.content["index.html"], /<h1>Changed<\/h1>/);
+        assert.deepEqual(plain.pod.spec.containers.map((c: any) => c.name), ["nginx"]);
+        assert.equal(plain.pod.metadata.annotations, undefined);
+        const withExporter = registered({ exporterImage: "registry.example/exporter:1" });
+        assert.deepEqual(withExporter.pod.spec.containers.map((c: any) => [c.name, c.image]).slice(1), [["exporter", "registry.example/exporter:1"]]);
+        assert.equal(withExporter.pod.metadata.annotations["prometheus.io/port"], "9113");
+    });
 });
 
 describe("how pulumi runs them", () => {

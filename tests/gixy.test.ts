@@ -75,6 +75,9 @@ const SCENARIOS: { name: string; args: NginxServiceArgs }[] = [
     { name: "upstream over https, redirect, hsts", args: { upstream: { name: "app", port: 443, scheme: "https", clientMaxBodySize: "10m" }, redirectHttpToHttps: true, hsts: {} } },
     { name: "upstream without TLS", args: { tls: { enabled: false }, upstream: { name: "app", port: 80, resolver: "10.96.0.10:53" } } },
     { name: "dual stack: listens on [::] too", args: { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" } },
+    { name: "content files", args: { content: { files: { "index.html": "<h1>hi</h1>", "css/site.css": "body {}" } }, hsts: {} } },
+    { name: "stub_status open to a range, the exporter on", args: { metrics: { allowCidrs: ["10.244.0.0/16"], exporter: {} } } },
+    { name: "metrics off", args: { metrics: { enabled: false } } },
 ];
 
 /** HSTS is only expected where TLS is on and `hsts` is given. */

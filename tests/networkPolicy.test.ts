@@ -8,7 +8,7 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { HTTP_PORT, HTTPS_PORT } from "../sdk/pod";
+import { HTTP_PORT, HTTPS_PORT, STATUS_PORT } from "../sdk/pod";
 
 async function policyOf(name: string, args: NginxServiceArgs = {}) {
     mocks.reset();
@@ -36,10 +36,10 @@ describe("the NetworkPolicy", () => {
                 ],
             },
         ]);
-        // The ports are the ones the container declares (the Service's targets), not the Service's.
+        // The ports are the ones the container declares (the Service's targets; stub_status's is loopback-only by default), not the Service's.
         assert.deepEqual(
             deployment.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort),
-            [HTTP_PORT.containerPort, HTTPS_PORT.containerPort],
+            [HTTP_PORT.containerPort, HTTPS_PORT.containerPort, STATUS_PORT.containerPort],
         );
         assert.equal(policy.spec.ingress[0].from, undefined, "no from: every source");
     });

@@ -26,6 +26,7 @@ describe("the inferred schema", () => {
         assert.deepEqual(Object.keys(component.inputs).sort(), [
             "autoscaling",
             "clusterDomain",
+            "content",
             "enableServiceLinks",
             "hsts",
             "httpPort",
@@ -35,6 +36,7 @@ describe("the inferred schema", () => {
             "ipFamilyPolicy",
             "labels",
             "loadBalancer",
+            "metrics",
             "namespace",
             "networkPolicy",
             "nodePorts",

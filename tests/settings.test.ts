@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS, UPSTREAM_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS, UPSTREAM_DEFAULTS } from "../sdk/args";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveSettings, serviceFqdn, withLandingNamespace } from "../sdk/settings";
 
@@ -51,6 +51,8 @@ test("defaults of every argument", () => {
     assert.deepEqual(s.serviceAnnotations, {});
     assert.equal(s.clusterDomain, "cluster.local");
     assert.equal(s.upstream, undefined);
+    assert.equal(s.content, undefined);
+    assert.deepEqual(s.metrics, { enabled: true, allowCidrs: [], exporter: undefined });
 });
 
 test("upstream defaults: the component's namespace, http, the port as target, the cluster DNS Service by FQDN", () => {
@@ -127,6 +129,8 @@ test("each default constant is what the field's @default documents", () => {
         ["AutoscalingArgs", AUTOSCALING_DEFAULTS],
         ["NetworkPolicyArgs", NETWORK_POLICY_DEFAULTS],
         ["UpstreamArgs", UPSTREAM_DEFAULTS],
+        ["MetricsArgs", METRICS_DEFAULTS],
+        ["MetricsExporterArgs", METRICS_EXPORTER_DEFAULTS],
     ] as const) {
         const docs = documented(iface);
         for (const [field, value] of Object.entries(defaults)) {

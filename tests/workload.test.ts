@@ -55,10 +55,10 @@ describe("pod security", () => {
 describe("TLS on or off is the setting's, not guessed from the arguments", () => {
     test("with TLS the pod declares the https port and mounts the Secret; without, neither", () => {
         const on = podSpec(resolveSettings("on", {}), "cfg", "secret") as any;
-        assert.deepEqual(on.containers[0].ports.map((p: any) => p.name), ["http", "https"]);
+        assert.deepEqual(on.containers[0].ports.map((p: any) => p.name), ["http", "https", "status"]);
         assert.ok(on.volumes.some((v: any) => v.secret?.secretName === "secret"));
         const off = podSpec(resolveSettings("off", { tls: { enabled: false } }), "cfg", undefined) as any;
-        assert.deepEqual(off.containers[0].ports.map((p: any) => p.name), ["http"]);
+        assert.deepEqual(off.containers[0].ports.map((p: any) => p.name), ["http", "status"]);
         assert.deepEqual(off.volumes.map((v: any) => v.name), ["config", "tmp"]);
     });
 
@@ -97,6 +97,7 @@ describe("the Deployment", () => {
             [
                 ["http", 8080],
                 ["https", 8443],
+                ["status", 8081],
             ],
         );
     });

@@ -61,7 +61,7 @@ function findByName(resources: RecordedResource[], type: string, name: string): 
 
 /**
  * Reads the recorded Deployment's pod spec and returns the files its volumes put in the nginx container:
- * each ConfigMap key and each Secret key (base64-decoded, with the volume's defaultMode) under the mount
+ * each ConfigMap key (or, with `items`, each listed key at its path) and each Secret key (base64-decoded, with the volume's defaultMode) under the mount
  * path, as the kubelet writes them. The ConfigMap and Secret are looked up by the names the Deployment
  * uses, among the recorded resources (created or read with `.get`).
  */
@@ -87,8 +87,12 @@ export function podLayout(resources: RecordedResource[]): PodLayout {
         layout.mountPaths.push(mount.mountPath);
         if (volume.configMap) {
             const configMap = unwrapSecrets(findByName(resources, TYPES.configMap, volume.configMap.name).state);
-            for (const [key, value] of Object.entries<string>(configMap.data ?? {})) {
-                layout.files.push({ path: path.posix.join(mount.mountPath, key), content: Buffer.from(value, "utf8"), mode: volume.configMap.defaultMode ?? 0o644, group: layout.fsGroup });
+            const data: { [key: string]: string } = configMap.data ?? {};
+            // With `items`, only the listed keys, each at its own (possibly nested) path; else every key.
+            const items: { key: string; path: string; mode?: number }[] = volume.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+            for (const item of items) {
+                if (!(item.key in data)) throw new Error(`pod layout: volume ${mount.name} projects key ${item.key}, which ConfigMap ${volume.configMap.name} does not have`);
+                layout.files.push({ path: path.posix.join(mount.mountPath, item.path), content: Buffer.from(data[item.key], "utf8"), mode: item.mode ?? volume.configMap.defaultMode ?? 0o644, group: layout.fsGroup });
             }
         } else if (volume.secret) {
             const secret = unwrapSecrets(findByName(resources, TYPES.secret, volume.secret.secretName).state);
@@ -306,7 +310,10 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
             fs.chmodSync(path.join(root, dir), 0o777);
         }
         mkdir(DOCUMENT_ROOT);
-        fs.writeFileSync(path.join(root, DOCUMENT_ROOT, "index.html"), INDEX_HTML, { mode: 0o644 });
+        // A volume mounted at the document root hides the image's files, as in the container.
+        if (!layout.mountPaths.includes(DOCUMENT_ROOT)) {
+            fs.writeFileSync(path.join(root, DOCUMENT_ROOT, "index.html"), INDEX_HTML, { mode: 0o644 });
+        }
         mkdir("/etc/nginx");
         fs.copyFileSync(MIME_TYPES, path.join(root, "/etc/nginx/mime.types"));
         fs.writeFileSync(mainConf, mainConfig(root, tmp, configDir), { mode: 0o644 });
