@@ -12,6 +12,10 @@
 //            `kubectl delete -f --wait`.
 // The kubectl manifests carry a key and certificate made with openssl before the clock starts, as in
 // the tutorial; Pulumi generates its key inside `up`, so that cost is on Pulumi's side.
+// Then, per round, one more `pulumi up` of N = 1 through the Automation API with its engine events
+// recorded (bench/timeline.ts): when each resource was started and finished, the time to the first
+// registration and the critical path. It is not one of the timed ups above (those stay CLI runs, as
+// kubectl's are), and is followed by a `pulumi destroy`.
 //
 //   node dist/bench/engine.js [--runs 5] [--ns 1,20]
 import { SpawnSyncReturns } from "child_process";
@@ -21,10 +25,12 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
 import { applyDefaults } from "../sdk/settings";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { ControlPlane, findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
 import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
 import { instanceName } from "./scenario";
 import { median } from "./stats";
+import { formatTimeline, summarizeTimelines, Timeline, timedUp } from "./timeline";
 
 export const ENGINE_NS = [1, 20];
 const PHASES = ["up", "preview", "destroy"] as const;
@@ -46,6 +52,12 @@ export interface EngineReport {
     binDir?: string;
     versions?: { [tool: string]: string };
     runs?: EngineRun[];
+    /** One `pulumi up` of N = 1 per round with per-resource engine start/finish (bench/timeline.ts). */
+    timelines?: { round: number; timeline: Timeline }[];
+    /** Medians over those: total, Stack registered, first registration, per resource type. */
+    timeline?: ReturnType<typeof summarizeTimelines>;
+    /** The machine's load average (1, 5, 15 min) at the start and the end: others share the cores. */
+    loadavg?: { start: number[]; end: number[] };
     /** Rounds that failed (control plane, time-outs), left out of the figures. */
     failures?: { round: number; error: string }[];
     perN?: {
@@ -161,6 +173,21 @@ function pulumiCycle(n: number, project: string, e: Env): { ms: Record<Phase, nu
     return { ms: { up, preview, destroy }, previewClean: previewRun.status === 0 };
 }
 
+/** One more `pulumi up` of N = 1 through the Automation API, its engine events recorded; then destroyed. */
+async function timelineUp(project: string, bin: string, e: Env): Promise<Timeline> {
+    const stackName = "timeline-1";
+    run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", stackName], e);
+    run("pulumi", ["--non-interactive", "--cwd", project, "--stack", stackName, "config", "set", "count", "1"], e);
+    const envVars = Object.fromEntries(Object.entries(e.env).filter((kv): kv is [string, string] => kv[1] !== undefined));
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+    const stack = await LocalWorkspace.selectStack({ stackName, workDir: project }, { envVars, pulumiCommand });
+    try {
+        return await timedUp(stack);
+    } finally {
+        run("pulumi", ["--non-interactive", "--cwd", project, "--stack", stackName, "destroy", "--yes", "--skip-preview", "--suppress-progress"], e);
+    }
+}
+
 function summarize(runs: EngineRun[], ns: number[]): NonNullable<EngineReport["perN"]> {
     return ns.map((n) => {
         const of = (tool: Tool) => runs.filter((r) => r.tool === tool && r.n === n);
@@ -187,13 +214,35 @@ function printReport(perN: NonNullable<EngineReport["perN"]>): void {
     console.log(rows.map((r) => r.map((cell, c) => cell.padStart(widths[c])).join("  ")).join("\n"));
 }
 
+function printTimeline(timelines: { round: number; timeline: Timeline }[], summary: ReturnType<typeof summarizeTimelines>): void {
+    if (timelines.length === 0) {
+        return;
+    }
+    const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    console.log("");
+    console.log(
+        `One pulumi up of N=1 by engine events (medians of ${summary.runs} rounds): total ${sec(summary.totalMs)} (last engine event ${sec(summary.lastEventMs)}), Stack registered at ${sec(summary.stackRegisteredMs)}, first registration at ${sec(summary.firstRegistrationMs)}, first custom resource at ${sec(summary.firstCustomMs)}`,
+    );
+    console.log(`  per resource type: ${Object.entries(summary.byType).map(([type, ms]) => `${type.slice(type.lastIndexOf(":") + 1)} ${sec(ms)}`).join(", ")}`);
+    // The round whose total is the median (the lower one for an even count), in full.
+    const sorted = [...timelines].sort((a, b) => a.timeline.totalMs - b.timeline.totalMs);
+    const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+    console.log(`Round ${mid.round + 1} (the median total), ${formatTimeline(mid.timeline)}`);
+}
+
 /**
  * One round in a cluster and a Pulumi backend of its own: every N, Pulumi and kubectl back to back
  * (which goes first alternates by round). A fresh control plane per round, so no round inherits
  * another's objects or API server caches; a round that fails (the control plane, a time-out) is
  * recorded and left out, and the others stand.
  */
-function engineRound(round: number, ns: number[], options: { root: string; bin: string; codeDir: string }, files: Map<number, string>, warmUp: boolean): EngineRun[] {
+async function engineRound(
+    round: number,
+    ns: number[],
+    options: { root: string; bin: string; codeDir: string },
+    files: Map<number, string>,
+    warmUp: boolean,
+): Promise<{ runs: EngineRun[]; timeline?: Timeline }> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
     let controlPlane: ControlPlane | undefined;
     try {
@@ -221,7 +270,15 @@ function engineRound(round: number, ns: number[], options: { root: string; bin: 
                 process.stderr.write(`engine round ${round + 1} N=${n} ${tool}: up ${ms.up.toFixed(0)} ms, preview ${ms.preview.toFixed(0)} ms, destroy ${ms.destroy.toFixed(0)} ms\n`);
             }
         }
-        return runs;
+        // The timeline is an extra: if it fails, the round's timed runs above still stand.
+        try {
+            const timeline = await timelineUp(project, options.bin, e);
+            process.stderr.write(`engine round ${round + 1} N=1 timeline (load ${os.loadavg()[0].toFixed(1)}):\n${formatTimeline(timeline)}\n`);
+            return { runs, timeline };
+        } catch (err) {
+            process.stderr.write(`engine round ${round + 1} N=1 timeline failed, left out: ${(err instanceof Error ? err.message : String(err)).slice(0, 1500)}\n`);
+            return { runs };
+        }
     } finally {
         try {
             controlPlane?.stop();
@@ -251,10 +308,16 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             files.set(n, file);
         }
         const runs: EngineRun[] = [];
+        const timelines: { round: number; timeline: Timeline }[] = [];
         const failures: { round: number; error: string }[] = [];
+        const loadStart = os.loadavg();
         for (let round = 0; round < options.runs; round++) {
             try {
-                runs.push(...engineRound(round, ns, { root: options.root, bin: options.bin, codeDir }, files, round === 0));
+                const result = await engineRound(round, ns, { root: options.root, bin: options.bin, codeDir }, files, round === 0);
+                runs.push(...result.runs);
+                if (result.timeline !== undefined) {
+                    timelines.push({ round, timeline: result.timeline });
+                }
             } catch (err) {
                 // A round that fails (the control plane, a timeout) is recorded and left out; the others stand.
                 const error = err instanceof Error ? err.message : String(err);
@@ -264,10 +327,14 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
         }
         const perN = summarize(runs, ns);
         printReport(perN);
+        const timeline = summarizeTimelines(timelines.map((t) => t.timeline));
+        const loadavg = { start: loadStart, end: os.loadavg() };
+        printTimeline(timelines, timeline);
+        console.log(`load average (1, 5, 15 min): ${loadavg.start.map((l) => l.toFixed(2)).join(" ")} at the start, ${loadavg.end.map((l) => l.toFixed(2)).join(" ")} at the end; ${os.cpus().length} CPUs`);
         if (failures.length > 0) {
             console.log(`engine: ${failures.length} of ${options.runs} rounds failed and are left out (see the JSON)`);
         }
-        return { ran: true, binDir: options.bin, versions, runs, perN, failures };
+        return { ran: true, binDir: options.bin, versions, runs, perN, timelines, timeline, loadavg, failures };
     } finally {
         fs.rmSync(work, { recursive: true, force: true });
     }

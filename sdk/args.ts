@@ -352,6 +352,93 @@ export const NETWORK_POLICY_DEFAULTS = {
     enabled: true,
 };
 
+/**
+ * The protocol nginx speaks to the upstream.
+ * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass
+ */
+export const UpstreamScheme = {
+    /** Plain HTTP/1.1. */
+    HTTP: "http",
+    /** TLS to the upstream, with the upstream's FQDN as SNI; its certificate is not verified. */
+    HTTPS: "https",
+} as const;
+export type UpstreamScheme = (typeof UpstreamScheme)[keyof typeof UpstreamScheme];
+
+/**
+ * Your app behind nginx: a Service that nginx reverse-proxies `location /` to, terminating TLS in front
+ * of it. nginx resolves `<name>.<namespace>.svc.<clusterDomain>` when a request comes, not at start, so
+ * it starts and stays Ready before the Service exists, answering 502 until the name resolves (at most
+ * from the first request after the cluster DNS knows the Service); `/healthz` never depends on the upstream.
+ * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html
+ * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
+ */
+export interface UpstreamArgs {
+    /** Name of the upstream's Service (a DNS-1035 label). */
+    name: pulumi.Input<string>;
+    /** The Service's port, 1-65535. */
+    port: number;
+    /**
+     * Namespace of the upstream's Service.
+     * @default - the component's namespace
+     */
+    namespace?: pulumi.Input<string>;
+    /**
+     * Protocol to the upstream.
+     * @default "http"
+     */
+    scheme?: UpstreamScheme;
+    /**
+     * The port the upstream's pods listen on (the Service's `targetPort`), which is what the
+     * NetworkPolicy's egress rule must allow: policies see the packet after the Service's address and
+     * port are translated to the pod's.
+     * @default - `port`
+     * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+     */
+    targetPort?: number;
+    /**
+     * Labels of the upstream's pods. With them the NetworkPolicy allows egress on `targetPort` to those
+     * pods only (in the upstream's namespace); without them, to any address on that port, because a
+     * policy cannot name a Service.
+     * @default - egress on `targetPort` to any address
+     */
+    podLabels?: { [key: string]: string };
+    /**
+     * The DNS server nginx asks for the upstream's address: an IP address or a DNS name (resolved once,
+     * when nginx starts), with an optional port: `10.96.0.10`, `10.96.0.10:53`, `[fd00::a]:53`.
+     * @default - the cluster DNS Service, `kube-dns.kube-system.svc.<clusterDomain>`, which nginx resolves
+     * once, when it starts, through the pod's /etc/resolv.conf (where the kubelet puts the cluster DNS)
+     * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver
+     */
+    resolver?: string;
+    /**
+     * How long nginx waits for the upstream to accept a connection, and between two reads or two writes
+     * of a request or response (a WebSocket idle for longer is closed), in seconds.
+     * @default 60 (nginx's own)
+     * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
+     */
+    proxyTimeoutSeconds?: number;
+    /**
+     * Largest request body nginx accepts, as nginx spells a size (`512k`, `10m`, `1g`; `0`: no limit);
+     * larger requests get 413. Bodies are streamed to the upstream, not buffered on the pod's disk.
+     * @default "1m" (nginx's own)
+     * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#client_max_body_size
+     */
+    clientMaxBodySize?: string;
+}
+
+/** What {@link UpstreamArgs} fields left unset are, as their `@default` says. */
+export const UPSTREAM_DEFAULTS = {
+    scheme: UpstreamScheme.HTTP as UpstreamScheme,
+    proxyTimeoutSeconds: 60,
+    clientMaxBodySize: "1m",
+};
+
+/**
+ * The cluster DNS Service nginx asks when `upstream.resolver` is unset: `kube-dns` in `kube-system` is
+ * the name kubeadm, kind, k3s, GKE, EKS and AKS give it (CoreDNS included).
+ */
+export const CLUSTER_DNS_SERVICE = { name: "kube-dns", namespace: "kube-system" } as const;
+
 /** The arguments of {@link NginxService}. Every field is optional. */
 export interface NginxServiceArgs {
     /**
@@ -456,6 +543,12 @@ export interface NginxServiceArgs {
      * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
      */
     networkPolicy?: NetworkPolicyArgs;
+    /**
+     * Reverse-proxy `location /` to your app's Service instead of serving files.
+     * @default - nginx serves the image's document root
+     * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html
+     */
+    upstream?: UpstreamArgs;
     /**
      * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
      * @default true (the Kubernetes default)

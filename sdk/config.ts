@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
 import { servesIpv6 } from "./service";
-import { Settings } from "./settings";
+import { Settings, upstreamFqdn } from "./settings";
+import { UpstreamScheme } from "./args";
 
 /** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
 export interface NginxConfigOptions {
@@ -16,6 +17,88 @@ export interface NginxConfigOptions {
     hsts: { maxAgeSeconds: number; includeSubDomains: boolean } | undefined;
     /** Listen on IPv6 too (see servesIpv6 in ./service). */
     ipv6?: boolean;
+    /** Proxy `location /` to this upstream instead of serving files; undefined serves files. */
+    upstream?: UpstreamConfig;
+}
+
+/** What the proxy location is rendered from. */
+export interface UpstreamConfig {
+    scheme: UpstreamScheme;
+    /** The Service's fully qualified name (see `serviceFqdn`): nginx's resolver has no search domains. */
+    host: string;
+    port: number;
+    /** The `resolver` address: an IP or a name resolved once at start, with an optional port. */
+    resolver: string;
+    proxyTimeoutSeconds: number;
+    clientMaxBodySize: string;
+}
+
+/**
+ * How long nginx keeps a DNS answer about the upstream: CoreDNS's own TTL for Service records (its
+ * `kubernetes` plugin's default), so a changed Service address is seen as soon as CoreDNS would tell
+ * anyone. A failed lookup is not kept at all (nginx's resolver caches no error): while the Service does
+ * not exist every request asks again, and the first after it appears is proxied.
+ * @see https://coredns.io/plugins/kubernetes/
+ */
+export const UPSTREAM_DNS_VALID_SECONDS = 5;
+
+/** The variable the upstream's URL is set in; a variable in `proxy_pass` is what makes nginx resolve per request. */
+const UPSTREAM_URL_VARIABLE = "$nginx_service_upstream";
+/** The `Connection` header sent upstream, from {@link upstreamPreamble}'s map. */
+const CONNECTION_VARIABLE = "$nginx_service_connection";
+
+/**
+ * http-level directives the proxy needs, rendered at the top of the file: the image's nginx.conf
+ * includes conf.d inside its `http` block, where `map` belongs. The map forwards a client's WebSocket
+ * upgrade (`Connection: upgrade`) and otherwise closes the upstream connection, which nginx does after
+ * every request anyway without an `upstream` block (see {@link proxyLocation}). Prefixed variable names,
+ * so an image whose nginx.conf already maps `$connection_upgrade` still loads this file.
+ * @see https://nginx.org/en/docs/http/websocket.html
+ */
+export function upstreamPreamble(): string {
+    return [`map $http_upgrade ${CONNECTION_VARIABLE} {`, `    default upgrade;`, `    ''      close;`, `}`].join("\n");
+}
+
+/**
+ * `location /` reverse-proxying to the upstream. The URL is in a variable, so nginx resolves the name
+ * with `resolver` when a request comes (an answer kept {@link UPSTREAM_DNS_VALID_SECONDS}) instead of once at
+ * start: nginx starts and passes its probes before the Service exists, and answers 502 until the name
+ * resolves. The cost: without an `upstream` block nginx cannot keep idle connections to the app open
+ * between requests (nginx 1.27.3+ can re-resolve names inside an `upstream` block; Debian's 1.22, which
+ * the data-plane tests and the local cluster image run, cannot). Requests go upstream as HTTP/1.1,
+ * which WebSocket and chunked uploads need. Bodies are streamed, not buffered on the pod's /tmp
+ * (a small emptyDir), and a response larger than nginx's memory buffers is passed at the client's pace
+ * rather than spooled to disk. Client-supplied X-Forwarded-For entries are kept, with the client's
+ * address appended last (the one entry nginx vouches for).
+ * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass
+ */
+export function proxyLocation(upstream: UpstreamConfig): string {
+    const timeout = `${upstream.proxyTimeoutSeconds}s`;
+    return [
+        `    location / {`,
+        `        resolver ${upstream.resolver} valid=${UPSTREAM_DNS_VALID_SECONDS}s;`,
+        // A DNS server that does not answer costs a request 5 s and a 502, not nginx's default 30 s.
+        `        resolver_timeout 5s;`,
+        `        set ${UPSTREAM_URL_VARIABLE} ${upstream.scheme}://${upstream.host}:${upstream.port};`,
+        `        proxy_pass ${UPSTREAM_URL_VARIABLE};`,
+        `        proxy_http_version 1.1;`,
+        // $host, not $http_host: never empty, and not the client's raw header (gixy's host_spoofing).
+        `        proxy_set_header Host $host;`,
+        `        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`,
+        `        proxy_set_header X-Forwarded-Proto $scheme;`,
+        `        proxy_set_header X-Forwarded-Host $host;`,
+        `        proxy_set_header X-Real-IP $remote_addr;`,
+        `        proxy_set_header Upgrade $http_upgrade;`,
+        `        proxy_set_header Connection ${CONNECTION_VARIABLE};`,
+        `        proxy_connect_timeout ${timeout};`,
+        `        proxy_send_timeout ${timeout};`,
+        `        proxy_read_timeout ${timeout};`,
+        `        client_max_body_size ${upstream.clientMaxBodySize};`,
+        `        proxy_request_buffering off;`,
+        `        proxy_max_temp_file_size 0;`,
+        ...(upstream.scheme === UpstreamScheme.HTTPS ? [`        proxy_ssl_server_name on;`, `        proxy_ssl_name ${upstream.host};`, `        proxy_ssl_protocols TLSv1.2 TLSv1.3;`] : []),
+        `    }`,
+    ].join("\n");
 }
 
 /**
@@ -90,6 +173,11 @@ function contentLocation(): string {
     return [`    location / {`, `        root ${DOCUMENT_ROOT};`, `        index index.html index.htm;`, `    }`].join("\n");
 }
 
+/** `location /`: the upstream when there is one, else the document root. */
+function rootLocation(options: NginxConfigOptions): string {
+    return options.upstream === undefined ? contentLocation() : proxyLocation(options.upstream);
+}
+
 /**
  * Renders the server configuration. Only TLS 1.2 and 1.3 are offered: 1.0 and 1.1 are deprecated
  * (RFC 8996) and no current client needs them; TLS 1.2 only with {@link TLS12_CIPHERS}. Plain HTTP keeps answering `/healthz` even with the
@@ -105,11 +193,12 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         options.tls && options.redirectHttpToHttps
             ? // 308 keeps the method and body, so a POST is not silently turned into a GET.
               [`    location / {`, `        return 308 https://$host${options.httpsPort === 443 ? "" : `:${options.httpsPort}`}$request_uri;`, `    }`].join("\n")
-            : contentLocation(),
+            : rootLocation(options),
         `}`,
     ];
+    const preamble = options.upstream === undefined ? [] : [upstreamPreamble(), ""];
     if (!options.tls) {
-        return httpServer.join("\n") + "\n";
+        return [...preamble, ...httpServer].join("\n") + "\n";
     }
     const httpsServer = [
         `server {`,
@@ -128,14 +217,21 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         // HSTS only here: RFC 6797 8.1 has browsers ignore it over plain HTTP.
         ...serverCommon(options, options.hsts === undefined ? {} : { "Strict-Transport-Security": hstsValue(options.hsts) }),
         healthLocation(),
-        contentLocation(),
+        rootLocation(options),
         `}`,
     ];
-    return [...httpServer, "", ...httpsServer].join("\n") + "\n";
+    return [...preamble, ...httpServer, "", ...httpsServer].join("\n") + "\n";
 }
 
-/** What the config is rendered from, picked out of the settings. */
-export function nginxConfigOptions(settings: Settings): NginxConfigOptions {
+/**
+ * What the config is rendered from, picked out of the settings. `upstreamHost` is the upstream's FQDN,
+ * required with `upstream` (it may be known only once the name and namespace Outputs resolve).
+ */
+export function nginxConfigOptions(settings: Settings, upstreamHost?: string): NginxConfigOptions {
+    const upstream = settings.upstream;
+    if (upstream !== undefined && upstreamHost === undefined) {
+        throw new Error("nginxConfigOptions: upstream is set but its host was not given");
+    }
     return {
         tls: settings.tls.enabled,
         redirectHttpToHttps: settings.redirectHttpToHttps,
@@ -143,7 +239,27 @@ export function nginxConfigOptions(settings: Settings): NginxConfigOptions {
         securityHeaders: settings.securityHeaders,
         hsts: settings.hsts,
         ipv6: servesIpv6(settings),
+        ...(upstream === undefined
+            ? {}
+            : {
+                  upstream: {
+                      scheme: upstream.scheme,
+                      host: upstreamHost!,
+                      port: upstream.port,
+                      resolver: upstream.resolver,
+                      proxyTimeoutSeconds: upstream.proxyTimeoutSeconds,
+                      clientMaxBodySize: upstream.clientMaxBodySize,
+                  },
+              }),
     };
+}
+
+/** The server config of the instance: an Output only when the upstream's name or namespace is one. */
+export function serverConfig(settings: Settings): pulumi.Input<string> {
+    if (settings.upstream === undefined) {
+        return renderNginxConfig(nginxConfigOptions(settings));
+    }
+    return upstreamFqdn(settings).apply((host) => renderNginxConfig(nginxConfigOptions(settings, host)));
 }
 
 /**
@@ -160,7 +276,7 @@ export function createConfig(settings: Settings, opts: pulumi.CustomResourceOpti
             // pods would otherwise pick up a half-applied config at the kubelet's next sync, unreloaded).
             immutable: true,
             data: {
-                [CONFIG_FILE_NAME]: renderNginxConfig(nginxConfigOptions(settings)),
+                [CONFIG_FILE_NAME]: serverConfig(settings),
             },
         },
         opts,

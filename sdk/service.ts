@@ -10,11 +10,24 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 /** How long pulumi-kubernetes waits for the Service to become ready, in seconds. */
 export const TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
 
-/** The Service's annotations: the user's, then the internal-LB ones, then loadBalancer.annotations. */
+/**
+ * The Service's annotations: for ClusterIP and NodePort `pulumi.com/skipAwait: "true"`, then the
+ * user's, then the internal-LB ones, then loadBalancer.annotations.
+ */
 export function serviceAnnotations(settings: Settings): { [key: string]: string } {
     const lb = settings.loadBalancer;
     const isLb = settings.serviceType === ServiceType.LoadBalancer;
     return {
+        // pulumi-kubernetes' Service await (pkg/await/service.go) sleeps 10 s after every change of the
+        // Service's Endpoints before it reports the Service ready, so a Service with pods costs at least
+        // 10 s after its last pod became Ready. For ClusterIP and NodePort it guards nothing the component
+        // does not: the selector is derived from the pod labels (tests/service.test.ts), the Deployment's
+        // own await waits for Ready pods, and the EndpointSlice controller lists a pod as ready straight
+        // from the pod's Ready condition, a step before the Deployment's status reports it (checked by
+        // the e2e suites when `up` returns; README "The Service wait"). First, so
+        // serviceAnnotations can set it back to "false". A LoadBalancer keeps the await: the address is
+        // an output.
+        ...(isLb ? {} : { [SKIP_AWAIT_ANNOTATION]: "true" }),
         ...settings.serviceAnnotations,
         ...(isLb && lb.internal && lb.cloud !== undefined ? INTERNAL_LB_ANNOTATIONS[lb.cloud] : {}),
         ...(isLb ? lb.annotations : {}),

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS } from "./args";
-import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
+import { ASSUMED_NAMESPACE, AUTOSCALING_DEFAULTS, CLUSTER_DNS_SERVICE, Cloud, DEFAULTS, ExternalTrafficPolicy, HSTS_DEFAULTS, IpFamily, IpFamilyPolicy, KeyAlgorithm, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, NetworkPolicyPeerArgs, NginxServiceArgs, RESOURCES_DEFAULTS, ServiceType, TLS_DEFAULTS, UPSTREAM_DEFAULTS, UpstreamScheme } from "./args";
+import { checkImage, checkNamespace, checkReplicas, checkSecretName, checkUpstreamName, checkUpstreamNamespace, checkWhenKnown, SELECTOR_LABEL_KEYS, validateSettings } from "./validation";
 
 /**
  * Every argument with its default applied, and the values derived from it. Helpers take this, never
@@ -63,6 +63,56 @@ export interface Settings {
     labels: { [key: string]: string };
     serviceAnnotations: { [key: string]: string };
     clusterDomain: string;
+    /** Undefined when `upstream` is not given: nginx serves files. */
+    upstream: UpstreamSettings | undefined;
+}
+
+/** `upstream` with its defaults applied. */
+export interface UpstreamSettings {
+    name: pulumi.Input<string>;
+    port: number;
+    /** The upstream's namespace as given; undefined: the component's own, `namespaceForNames`. */
+    namespace: pulumi.Input<string> | undefined;
+    scheme: UpstreamScheme;
+    targetPort: number;
+    podLabels: { [key: string]: string } | undefined;
+    /** What nginx's `resolver` directive gets: the given address, else the cluster DNS Service's name. */
+    resolver: string;
+    proxyTimeoutSeconds: number;
+    clientMaxBodySize: string;
+}
+
+/**
+ * The fully qualified name nginx resolves for a Service. nginx's resolver does not use the search
+ * domains of /etc/resolv.conf, so the short names a pod could use (`app`, `app.ns`) would not resolve.
+ */
+export function serviceFqdn(name: string, namespace: string, clusterDomain: string): string {
+    return `${name}.${namespace}.svc.${clusterDomain}`;
+}
+
+/**
+ * The upstream Service's FQDN, once its name and namespace are known; without `upstream.namespace`, in
+ * the namespace the component's objects land in (`namespaceForNames`).
+ */
+export function upstreamFqdn(settings: Settings): pulumi.Output<string> {
+    const upstream = settings.upstream!;
+    return pulumi.all([upstream.name, upstream.namespace ?? settings.namespaceForNames]).apply(([name, namespace]) => serviceFqdn(name, namespace, settings.clusterDomain));
+}
+
+function upstreamSettings(args: NginxServiceArgs, clusterDomain: string): UpstreamSettings | undefined {
+    const given = args.upstream;
+    if (given === undefined) {
+        return undefined;
+    }
+    return {
+        ...withDefaults(given, UPSTREAM_DEFAULTS),
+        name: given.name,
+        port: given.port,
+        namespace: given.namespace,
+        targetPort: given.targetPort ?? given.port,
+        podLabels: given.podLabels,
+        resolver: given.resolver ?? serviceFqdn(CLUSTER_DNS_SERVICE.name, CLUSTER_DNS_SERVICE.namespace, clusterDomain),
+    };
 }
 
 /** The given value of each field of `defaults`, or the default where it is unset; other given fields are dropped. */
@@ -110,6 +160,7 @@ export function applyDefaults(name: string, args: NginxServiceArgs): Settings {
         autoscaling: args.autoscaling === undefined ? undefined : withDefaults(args.autoscaling, AUTOSCALING_DEFAULTS),
         networkPolicy: { ...withDefaults(args.networkPolicy, NETWORK_POLICY_DEFAULTS), allowFrom: args.networkPolicy?.allowFrom },
         resources: withDefaults(args.resources, RESOURCES_DEFAULTS),
+        upstream: upstreamSettings(args, topLevel.clusterDomain),
         selectorLabels,
         labels: { "app.kubernetes.io/managed-by": "pulumi", ...topLevel.labels, ...selectorLabels },
     };
@@ -125,10 +176,19 @@ export function resolveSettings(name: string, args: NginxServiceArgs): Settings 
     validateSettings(settings, args);
     const namespace = settings.namespace === undefined ? undefined : checkWhenKnown(name, settings.namespace, checkNamespace);
     const existingSecretName = settings.tls.existingSecretName;
+    const upstream = settings.upstream;
     return {
         ...settings,
         namespace,
         namespaceForNames: namespace ?? ASSUMED_NAMESPACE,
+        upstream:
+            upstream === undefined
+                ? undefined
+                : {
+                      ...upstream,
+                      name: checkWhenKnown(name, upstream.name, checkUpstreamName),
+                      namespace: upstream.namespace === undefined ? undefined : checkWhenKnown(name, upstream.namespace, checkUpstreamNamespace),
+                  },
         image: checkWhenKnown(name, settings.image, checkImage),
         replicas: checkWhenKnown(name, settings.replicas, checkReplicas),
         tls: { ...settings.tls, existingSecretName: existingSecretName === undefined ? undefined : checkWhenKnown(name, existingSecretName, checkSecretName) },

@@ -1,6 +1,6 @@
 import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
-import { Cloud, ExternalTrafficPolicy, IpFamily, IpFamilyPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType } from "./args";
+import { Cloud, ExternalTrafficPolicy, IpFamily, IpFamilyPolicy, KeyAlgorithm, NginxServiceArgs, ServiceType, UpstreamArgs, UpstreamScheme } from "./args";
 import { TENCENT_INTERNAL_SUBNET } from "./clouds";
 import type { Settings } from "./settings";
 
@@ -159,6 +159,7 @@ export function validateSettings(settings: Settings, given: NginxServiceArgs): v
         ...headerProblems(settings, given),
         ...autoscalingProblems(settings, given),
         ...networkPolicyProblems(settings, given),
+        ...upstreamProblems(settings, given),
         ...resourceProblems(given),
         ...labelProblems(settings, given),
     ];
@@ -403,6 +404,89 @@ export function networkPolicyProblems(settings: Settings, given: NginxServiceArg
         }
     });
     return problems;
+}
+
+/** `upstream.name`: a Service name, so a DNS-1035 label. */
+export function checkUpstreamName(value: string): Problem | undefined {
+    if (typeof value !== "string" || value.length > 63 || !DNS1035_LABEL.test(value)) {
+        return at("upstream.name", `upstream.name ${show(value)} must be a Service name, a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, at most 63 characters)`);
+    }
+    return undefined;
+}
+
+/** `upstream.namespace`: a namespace name, so a DNS-1123 label. */
+export function checkUpstreamNamespace(value: string): Problem | undefined {
+    if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
+        return at("upstream.namespace", `upstream.namespace ${show(value)} must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)`);
+    }
+    return undefined;
+}
+
+/** A size as nginx's `client_max_body_size` reads it: a whole number of bytes, k, m or g. */
+const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
+
+/** `IP`, `IP:port`, `[IPv6]`, `[IPv6]:port` or a DNS name with an optional port: what nginx's `resolver` takes. */
+export function isResolverAddress(value: string): boolean {
+    if (typeof value !== "string") return false;
+    const bracketed = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(value);
+    const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : /^([^:]+)(?::([0-9]{1,5}))?$/.exec(value)?.slice(1) ?? [undefined, undefined];
+    if (host === undefined) return false;
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return false;
+    if (bracketed) return net.isIPv6(host);
+    return net.isIPv4(host) || (host.length <= 253 && DNS_NAME.test(host) && !host.startsWith("*"));
+}
+
+const UPSTREAM_FIELDS: (keyof UpstreamArgs)[] = ["name", "port", "namespace", "scheme", "targetPort", "podLabels", "resolver", "proxyTimeoutSeconds", "clientMaxBodySize"];
+
+/** The upstream Service, how nginx reaches it, and the fields that only shape the NetworkPolicy. */
+export function upstreamProblems(settings: Settings, given: NginxServiceArgs): Problem[] {
+    const upstream = settings.upstream;
+    if (upstream === undefined) {
+        return [];
+    }
+    const problems: (Problem | undefined)[] = [];
+    const givenUpstream = (given.upstream ?? {}) as unknown as Record<string, unknown>;
+    for (const key of Object.keys(givenUpstream).filter((k) => givenUpstream[k] !== undefined && !(UPSTREAM_FIELDS as string[]).includes(k))) {
+        problems.push(at(`upstream.${key}`, `upstream.${key} is not a field of upstream (${UPSTREAM_FIELDS.join(", ")})`));
+    }
+    if (upstream.name === undefined) {
+        problems.push(at("upstream.name", "upstream.name is required: the name of the Service nginx proxies to"));
+    } else if (isPlain(upstream.name)) {
+        problems.push(checkUpstreamName(upstream.name));
+    }
+    if (upstream.namespace !== undefined && isPlain(upstream.namespace)) {
+        problems.push(checkUpstreamNamespace(upstream.namespace));
+    }
+    // The component's own Service: every request would come back to nginx until the connections run out.
+    const sameNamespace = upstream.namespace === undefined || (isPlain(upstream.namespace) && upstream.namespace === (isPlain(settings.namespace) ? settings.namespace : undefined));
+    if (upstream.name === settings.name && sameNamespace) {
+        problems.push(at("upstream.name", `upstream.name ${show(upstream.name)} is this NginxService's own Service: nginx would proxy every request to itself`));
+    }
+    problems.push(upstream.port === undefined ? at("upstream.port", "upstream.port is required: the Service's port nginx connects to") : checkPort("upstream.port", upstream.port));
+    if (upstream.targetPort !== undefined) problems.push(checkPort("upstream.targetPort", upstream.targetPort));
+    problems.push(checkEnum("upstream.scheme", upstream.scheme, UpstreamScheme));
+    if (!isResolverAddress(upstream.resolver)) {
+        problems.push(at("upstream.resolver", `upstream.resolver ${show(upstream.resolver)} must be an IP address or DNS name with an optional port (10.96.0.10, 10.96.0.10:53, [fd00::a]:53)`));
+    }
+    problems.push(checkPositiveInt("upstream.proxyTimeoutSeconds", upstream.proxyTimeoutSeconds));
+    if (typeof upstream.clientMaxBodySize !== "string" || !NGINX_SIZE.test(upstream.clientMaxBodySize)) {
+        problems.push(at("upstream.clientMaxBodySize", `upstream.clientMaxBodySize ${show(upstream.clientMaxBodySize)} must be a size as nginx reads it: a whole number with an optional k, m or g (like "10m"; "0" for no limit)`));
+    }
+    const labels = upstream.podLabels;
+    if (labels !== undefined) {
+        if (typeof labels !== "object" || labels === null || Object.keys(labels).length === 0) {
+            problems.push(at("upstream.podLabels", `upstream.podLabels must hold at least one label (leave it unset to allow the port to any address), got ${show(labels)}`));
+        } else {
+            problems.push(...mapProblems("upstream.podLabels", labels, true));
+        }
+    }
+    if (!settings.networkPolicy.enabled) {
+        const policyOnly = (["podLabels", "targetPort"] as const).filter((key) => given.upstream?.[key] !== undefined).map((key) => `upstream.${key}`);
+        if (policyOnly.length > 0) {
+            problems.push(at(`upstream.${policyOnly[0].slice("upstream.".length)}`, `${policyOnly.join(", ")} ${policyOnly.length === 1 ? "is" : "are"} set but networkPolicy.enabled is false: ${policyOnly.length === 1 ? "it only shapes" : "they only shape"} the NetworkPolicy`));
+        }
+    }
+    return problems.filter((p): p is Problem => p !== undefined);
 }
 
 /**

@@ -7,9 +7,13 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS, UPSTREAM_DNS_VALID_SECONDS } from "../sdk/config";
 import { resolveSettings } from "../sdk/settings";
 
+/** The config of `new NginxService("cfg", args)` with the upstream's FQDN `app.default.svc.cluster.local` when it has one. */
+const renderedWithUpstream = (args: NginxServiceArgs = {}) => renderNginxConfig(nginxConfigOptions(resolveSettings("cfg", args), args.upstream ? "app.default.svc.cluster.local" : undefined));
 const blocks = (conf: string) => conf.split(/^server \{$/m).slice(1);
 /** The config of `new NginxService("cfg", args)`. */
 const rendered = (args: NginxServiceArgs = {}) => renderNginxConfig(nginxConfigOptions(resolveSettings("cfg", args)));
@@ -99,8 +103,8 @@ describe("headers, server tokens and ciphers", () => {
     });
 
     test("no location declares add_header, which would drop every server-level header there", () => {
-        for (const args of [{}, { redirectHttpToHttps: true }, { hsts: {} }, { tls: { enabled: false } }] as NginxServiceArgs[]) {
-            for (const server of blocks(rendered(args))) {
+        for (const args of [{}, { redirectHttpToHttps: true }, { hsts: {} }, { tls: { enabled: false } }, { upstream: { name: "app", port: 80 } }] as NginxServiceArgs[]) {
+            for (const server of blocks(renderedWithUpstream(args))) {
                 const bodies = locations(server);
                 assert.ok(bodies.length >= 2, `the locations were found: ${server}`);
                 for (const body of bodies) {
@@ -131,5 +135,93 @@ describe("the ConfigMap", () => {
         assert.deepEqual(configMap.inputs.data, { "default.conf": renderNginxConfig(options({ tls: true, redirectHttpToHttps: true, httpsPort: 8443 })) });
         const volume = one(TYPES.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(volume.configMap.name, configMap.state.metadata.name);
+    });
+});
+
+describe("upstream: location / reverse-proxies to the app's Service", () => {
+    const proxy = (server: string) => locations(server).find((body) => /proxy_pass/.test(body));
+    const directive = (body: string, name: string) => [...body.matchAll(new RegExp(`^\\s*${name} ([^;]*);$`, "gm"))].map((m) => m[1]);
+
+    test("both servers proxy location / to the FQDN through a variable, so nginx resolves it per request", () => {
+        const conf = renderedWithUpstream({ upstream: { name: "app", port: 8080 } });
+        for (const server of blocks(conf)) {
+            const body = proxy(server);
+            assert.ok(body, `a proxy location: ${server}`);
+            assert.deepEqual(directive(body, "set"), ["$nginx_service_upstream http://app.default.svc.cluster.local:8080"]);
+            // A literal URL would be resolved once at start, and nginx would refuse to start without the Service.
+            assert.deepEqual(directive(body, "proxy_pass"), ["$nginx_service_upstream"]);
+            assert.deepEqual(directive(body, "resolver"), [`kube-dns.kube-system.svc.cluster.local valid=${UPSTREAM_DNS_VALID_SECONDS}s`]);
+            assert.deepEqual(directive(body, "proxy_http_version"), ["1.1"]);
+            assert.match(server, /location = \/healthz \{[^}]*return 200/, "/healthz is answered by nginx, not the app");
+            assert.doesNotMatch(server, /root \/usr\/share\/nginx\/html/, "no document root");
+        }
+    });
+
+    test("forwarded headers, the WebSocket upgrade, timeouts and the body limit", () => {
+        const [, https] = blocks(renderedWithUpstream({ upstream: { name: "app", port: 80, proxyTimeoutSeconds: 300, clientMaxBodySize: "50m" } }));
+        const body = proxy(https)!;
+        assert.deepEqual(directive(body, "proxy_set_header"), [
+            "Host $host",
+            "X-Forwarded-For $proxy_add_x_forwarded_for",
+            "X-Forwarded-Proto $scheme",
+            "X-Forwarded-Host $host",
+            "X-Real-IP $remote_addr",
+            "Upgrade $http_upgrade",
+            "Connection $nginx_service_connection",
+        ]);
+        for (const name of ["proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout"]) {
+            assert.deepEqual(directive(body, name), ["300s"], name);
+        }
+        assert.deepEqual(directive(body, "client_max_body_size"), ["50m"]);
+        assert.deepEqual(directive(body, "proxy_request_buffering"), ["off"], "uploads streamed, not spooled to the pod's small /tmp");
+        assert.deepEqual(directive(body, "proxy_max_temp_file_size"), ["0"], "nor responses");
+    });
+
+    test("the Connection map sits at http level, before the servers, once", () => {
+        const conf = renderedWithUpstream({ upstream: { name: "app", port: 80 } });
+        assert.equal(conf.match(/^map \$http_upgrade \$nginx_service_connection \{$/gm)?.length, 1);
+        assert.ok(conf.indexOf("map $http_upgrade") < conf.indexOf("server {"));
+        assert.match(conf, /^\s+default upgrade;\n\s+''\s+close;\n\}$/m);
+        assert.doesNotMatch(rendered(), /map |proxy_/, "nothing of it without upstream");
+        const plain = renderedWithUpstream({ tls: { enabled: false }, upstream: { name: "app", port: 80 } });
+        assert.equal(blocks(plain).length, 1);
+        assert.ok(proxy(blocks(plain)[0]), "TLS off: the HTTP server proxies");
+    });
+
+    test("with the redirect, plain HTTP redirects and only HTTPS proxies", () => {
+        const [http, https] = blocks(renderedWithUpstream({ redirectHttpToHttps: true, upstream: { name: "app", port: 80 } }));
+        assert.equal(proxy(http), undefined);
+        assert.match(http, /return 308/);
+        assert.ok(proxy(https));
+    });
+
+    test("namespace, scheme https, resolver and cluster domain as given", () => {
+        const settings = resolveSettings("cfg", { clusterDomain: "corp.internal", upstream: { name: "app", port: 443, namespace: "apps", scheme: "https", resolver: "[fd00::a]:53" } });
+        const [, https] = blocks(renderNginxConfig(nginxConfigOptions(settings, "app.apps.svc.corp.internal")));
+        const body = proxy(https)!;
+        assert.deepEqual(directive(body, "set"), ["$nginx_service_upstream https://app.apps.svc.corp.internal:443"]);
+        assert.deepEqual(directive(body, "resolver"), [`[fd00::a]:53 valid=${UPSTREAM_DNS_VALID_SECONDS}s`]);
+        assert.deepEqual(directive(body, "proxy_ssl_server_name"), ["on"]);
+        assert.deepEqual(directive(body, "proxy_ssl_name"), ["app.apps.svc.corp.internal"]);
+    });
+
+    test("nginxConfigOptions refuses an upstream without its host", () => {
+        assert.throws(() => nginxConfigOptions(resolveSettings("cfg", { upstream: { name: "app", port: 80 } })), /upstream is set but its host was not given/);
+    });
+
+    test("the ConfigMap: the FQDN in the component's namespace, and from name and namespace Outputs", async () => {
+        mocks.reset();
+        const { one } = await mocks.deployed(new NginxService("cfg", { namespace: "web", upstream: { name: "app", port: 8080 } }));
+        assert.match(one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/app\.web\.svc\.cluster\.local:8080;/);
+        mocks.reset();
+        const fromOutputs = await mocks.deployed(new NginxService("cfg", { upstream: { name: pulumi.output("api"), namespace: pulumi.output("backend"), port: 80 } }));
+        assert.match(fromOutputs.one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/api\.backend\.svc\.cluster\.local:80;/);
+    });
+
+    test("without namespace, the upstream's FQDN is in the provider's namespace, where the objects land", async () => {
+        mocks.reset();
+        const provider = new k8s.Provider("upstream-provider", { namespace: "team-b" });
+        const { one } = await mocks.deployed(new NginxService("cfg", { upstream: { name: "app", port: 8080 } }, { providers: [provider] }));
+        assert.match(one(TYPES.configMap).inputs.data["default.conf"], /set \$nginx_service_upstream http:\/\/app\.team-b\.svc\.cluster\.local:8080;/);
     });
 });

@@ -71,6 +71,9 @@ const SCENARIOS: { name: string; args: NginxServiceArgs }[] = [
     { name: "securityHeaders off", args: { securityHeaders: false, hsts: {} } },
     { name: "TLS off", args: { tls: { enabled: false } } },
     { name: "non-default Service ports", args: { httpPort: 8080, httpsPort: 8443, redirectHttpToHttps: true } },
+    { name: "upstream (app behind nginx)", args: { upstream: { name: "app", port: 8080 } } },
+    { name: "upstream over https, redirect, hsts", args: { upstream: { name: "app", port: 443, scheme: "https", clientMaxBodySize: "10m" }, redirectHttpToHttps: true, hsts: {} } },
+    { name: "upstream without TLS", args: { tls: { enabled: false }, upstream: { name: "app", port: 80, resolver: "10.96.0.10:53" } } },
     { name: "dual stack: listens on [::] too", args: { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" } },
 ];
 

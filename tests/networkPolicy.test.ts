@@ -86,4 +86,27 @@ describe("the NetworkPolicy", () => {
         const { count } = await policyOf("npoff", { networkPolicy: { enabled: false } });
         assert.equal(count, 0);
     });
+
+    describe("with upstream: egress to the app's pods' port", () => {
+        const dns = { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] };
+
+        test("without podLabels: targetPort (default: port) to any address, since a policy cannot name a Service", async () => {
+            const { policy } = await policyOf("npup", { upstream: { name: "app", port: 8080 } });
+            assert.deepEqual(policy.spec.egress, [dns, { ports: [{ port: 8080, protocol: "TCP" }] }]);
+            const target = await policyOf("npup", { upstream: { name: "app", port: 80, targetPort: 3000 } });
+            assert.deepEqual(target.policy.spec.egress[1], { ports: [{ port: 3000, protocol: "TCP" }] }, "the pod's port, which is what policies see");
+        });
+
+        test("with podLabels: only those pods, in the component's namespace or in the upstream's", async () => {
+            const { policy } = await policyOf("npup", { upstream: { name: "app", port: 80, podLabels: { app: "api" } } });
+            assert.deepEqual(policy.spec.egress[1], { ports: [{ port: 80, protocol: "TCP" }], to: [{ podSelector: { matchLabels: { app: "api" } } }] });
+            const other = await policyOf("npup", { upstream: { name: "app", port: 80, namespace: "backend", podLabels: { app: "api" } } });
+            assert.deepEqual(other.policy.spec.egress[1].to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "backend" } }, podSelector: { matchLabels: { app: "api" } } }]);
+        });
+
+        test("the ingress rule is unchanged", async () => {
+            const { policy } = await policyOf("npup", { upstream: { name: "app", port: 80 } });
+            assert.deepEqual(policy.spec.ingress, [{ ports: [{ port: 8080, protocol: "TCP" }, { port: 8443, protocol: "TCP" }] }]);
+        });
+    });
 });

@@ -45,6 +45,7 @@ describe("the inferred schema", () => {
             "serviceAnnotations",
             "serviceType",
             "tls",
+            "upstream",
         ]);
         for (const [name, input] of Object.entries(component.inputs)) {
             assert.equal(input.optional, true, `${name} must be optional`);
@@ -82,6 +83,7 @@ describe("the inferred schema", () => {
         assert.deepEqual(values("KeyAlgorithm"), ["RSA", "ECDSA"]);
         assert.deepEqual(values("Cloud"), ["aws", "gcp", "azure", "tencent"]);
         assert.deepEqual(values("ExternalTrafficPolicy"), ["Cluster", "Local"]);
+        assert.deepEqual(values("UpstreamScheme"), ["http", "https"]);
         assert.deepEqual(values("IpFamily"), ["IPv4", "IPv6"]);
         assert.deepEqual(values("IpFamilyPolicy"), ["SingleStack", "PreferDualStack", "RequireDualStack"]);
     });
@@ -112,6 +114,9 @@ describe("the inferred schema", () => {
         assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
         assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
         assert.deepEqual(fields("NetworkPolicyArgs"), ["allowFrom", "enabled"]);
+        assert.deepEqual(fields("UpstreamArgs"), ["clientMaxBodySize", "name", "namespace", "podLabels", "port", "proxyTimeoutSeconds", "resolver", "scheme", "targetPort"]);
+        assert.deepEqual((result.typeDefinitions.UpstreamArgs?.properties as any)?.name?.optional, undefined, "upstream.name is required");
+        assert.equal((result.typeDefinitions.UpstreamArgs?.properties as any)?.namespace?.optional, true);
         assert.deepEqual(fields("NetworkPolicyPeerArgs"), ["cidr", "namespaceLabels", "podLabels"]);
         assert.deepEqual(fields("AutoscalingArgs"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
         assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);

@@ -6,7 +6,7 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { serviceAnnotations, servesIpv6, url } from "../sdk/service";
+import { serviceAnnotations, servesIpv6, SKIP_AWAIT_ANNOTATION, url } from "../sdk/service";
 import { resolveSettings } from "../sdk/settings";
 
 async function serviceOf(name: string, args: NginxServiceArgs) {
@@ -76,12 +76,26 @@ describe("the LoadBalancer Service", () => {
         assert.equal(waited.metadata.annotations["pulumi.com/timeoutSeconds"], "120");
     });
 
-    test("a ClusterIP or NodePort Service carries no load-balancer annotation", async () => {
+    test("a ClusterIP or NodePort Service carries no load-balancer annotation, and skips pulumi-kubernetes' wait", async () => {
         for (const [name, serviceType] of [["np-plain", "NodePort"], ["cip-plain", "ClusterIP"]] as const) {
             const svc = await serviceOf(name, { serviceType, serviceAnnotations: { team: "web" } });
-            assert.deepEqual(svc.metadata.annotations, { team: "web" });
+            assert.deepEqual(svc.metadata.annotations, { [SKIP_AWAIT_ANNOTATION]: "true", team: "web" });
             assert.equal(svc.spec.loadBalancerSourceRanges, undefined);
         }
+    });
+
+    test("serviceAnnotations can turn the wait of a ClusterIP or NodePort Service back on", async () => {
+        for (const [name, serviceType] of [["np-wait", "NodePort"], ["cip-wait", "ClusterIP"]] as const) {
+            const svc = await serviceOf(name, { serviceType, serviceAnnotations: { [SKIP_AWAIT_ANNOTATION]: "false" } });
+            assert.equal(svc.metadata.annotations[SKIP_AWAIT_ANNOTATION], "false");
+        }
+    });
+
+    test("a LoadBalancer Service gets no skipAwait from the component (it waits for its address); one the user sets is kept", () => {
+        const plain = serviceAnnotations(resolveSettings("lb", { serviceType: "LoadBalancer" }));
+        assert.equal(plain[SKIP_AWAIT_ANNOTATION], undefined);
+        const own = serviceAnnotations(resolveSettings("lb", { serviceType: "LoadBalancer", serviceAnnotations: { [SKIP_AWAIT_ANNOTATION]: "true" } }));
+        assert.equal(own[SKIP_AWAIT_ANNOTATION], "true");
     });
 
     test("the selector is the pods' selector labels", async () => {

@@ -4,9 +4,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS, UPSTREAM_DEFAULTS } from "../sdk/args";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveSettings, withLandingNamespace } from "../sdk/settings";
+import { resolveSettings, serviceFqdn, withLandingNamespace } from "../sdk/settings";
 
 test("defaults of every argument", () => {
     const s = resolveSettings("my-nginx", {});
@@ -50,6 +50,34 @@ test("defaults of every argument", () => {
     assert.deepEqual(s.labels, { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "nginx", "app.kubernetes.io/instance": "my-nginx" });
     assert.deepEqual(s.serviceAnnotations, {});
     assert.equal(s.clusterDomain, "cluster.local");
+    assert.equal(s.upstream, undefined);
+});
+
+test("upstream defaults: the component's namespace, http, the port as target, the cluster DNS Service by FQDN", () => {
+    assert.deepEqual(resolveSettings("my-nginx", { upstream: { name: "app", port: 8080 } }).upstream, {
+        name: "app",
+        port: 8080,
+        namespace: undefined,
+        scheme: "http",
+        targetPort: 8080,
+        podLabels: undefined,
+        resolver: "kube-dns.kube-system.svc.cluster.local",
+        proxyTimeoutSeconds: 60,
+        clientMaxBodySize: "1m",
+    });
+    const inNamespace = resolveSettings("my-nginx", { namespace: "web", clusterDomain: "corp.internal", upstream: { name: "app", port: 80 } }).upstream!;
+    assert.equal(inNamespace.namespace, undefined, "unset: the component's namespace, namespaceForNames, applies (see the FQDN in tests/config.test.ts)");
+    assert.equal(inNamespace.resolver, "kube-dns.kube-system.svc.corp.internal", "the cluster domain given");
+    const given = resolveSettings("my-nginx", { namespace: "web", upstream: { name: "app", port: 80, namespace: "apps", targetPort: 8080, resolver: "10.96.0.10", proxyTimeoutSeconds: 5, clientMaxBodySize: "0" } }).upstream!;
+    assert.equal(given.namespace, "apps");
+    assert.equal(given.targetPort, 8080);
+    assert.equal(given.resolver, "10.96.0.10");
+    assert.equal(given.proxyTimeoutSeconds, 5);
+    assert.equal(given.clientMaxBodySize, "0");
+});
+
+test("serviceFqdn: what nginx's resolver needs, with no search domain to lean on", () => {
+    assert.equal(serviceFqdn("app", "apps", "cluster.local"), "app.apps.svc.cluster.local");
 });
 
 test("falsy values given by the user are kept, not replaced by defaults", () => {
@@ -98,6 +126,7 @@ test("each default constant is what the field's @default documents", () => {
         ["HstsArgs", HSTS_DEFAULTS],
         ["AutoscalingArgs", AUTOSCALING_DEFAULTS],
         ["NetworkPolicyArgs", NETWORK_POLICY_DEFAULTS],
+        ["UpstreamArgs", UPSTREAM_DEFAULTS],
     ] as const) {
         const docs = documented(iface);
         for (const [field, value] of Object.entries(defaults)) {

@@ -74,6 +74,28 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["bad label value", { labels: { team: "pay ments" } }, /labels\["team"\] value "pay ments" is not a valid label value/],
     ["bad annotation key", { serviceAnnotations: { "bad key": "x" } }, /serviceAnnotations key "bad key" is not a valid Kubernetes key/],
     ["bad cluster domain", { clusterDomain: "-cluster" }, /clusterDomain "-cluster" is not a valid DNS domain/],
+    ["upstream name starting with a digit", { upstream: { name: "1app", port: 80 } }, /upstream.name "1app" must be a Service name, a DNS-1035 label/],
+    ["upstream name with a dot", { upstream: { name: "app.other", port: 80 } }, /upstream.name "app.other" must be a Service name/],
+    ["upstream without name", { upstream: { port: 80 } as any }, /upstream.name is required/],
+    ["upstream without port", { upstream: { name: "app" } as any }, /upstream.port is required/],
+    ["upstream port 0", { upstream: { name: "app", port: 0 } }, /upstream.port must be a whole number in 1-65535, got 0/],
+    ["upstream port too large", { upstream: { name: "app", port: 65536 } }, /upstream.port must be a whole number in 1-65535, got 65536/],
+    ["upstream targetPort fractional", { upstream: { name: "app", port: 80, targetPort: 80.5 } }, /upstream.targetPort must be a whole number in 1-65535, got 80.5/],
+    ["upstream namespace not a label", { upstream: { name: "app", port: 80, namespace: "Apps_1" } }, /upstream.namespace "Apps_1" must be a DNS-1123 label/],
+    ["upstream scheme", { upstream: { name: "app", port: 80, scheme: "grpc" as any } }, /upstream.scheme must be one of "http", "https", got "grpc"/],
+    ["upstream resolver not an address", { upstream: { name: "app", port: 80, resolver: "10.96.0.10:53:53" } }, /upstream.resolver "10.96.0.10:53:53" must be an IP address or DNS name with an optional port/],
+    ["upstream resolver IPv6 without brackets", { upstream: { name: "app", port: 80, resolver: "fd00::a" } }, /upstream.resolver "fd00::a" must be/],
+    ["upstream resolver port 0", { upstream: { name: "app", port: 80, resolver: "10.96.0.10:0" } }, /upstream.resolver "10.96.0.10:0" must be/],
+    ["upstream timeout 0", { upstream: { name: "app", port: 80, proxyTimeoutSeconds: 0 } }, /upstream.proxyTimeoutSeconds must be a whole number > 0, got 0/],
+    ["upstream timeout fractional", { upstream: { name: "app", port: 80, proxyTimeoutSeconds: 2.5 } }, /upstream.proxyTimeoutSeconds must be a whole number > 0, got 2.5/],
+    ["upstream body size as a quantity", { upstream: { name: "app", port: 80, clientMaxBodySize: "10Mi" } }, /upstream.clientMaxBodySize "10Mi" must be a size as nginx reads it/],
+    ["upstream body size negative", { upstream: { name: "app", port: 80, clientMaxBodySize: "-1m" } }, /upstream.clientMaxBodySize "-1m" must be a size as nginx reads it/],
+    ["upstream podLabels empty", { upstream: { name: "app", port: 80, podLabels: {} } }, /upstream.podLabels must hold at least one label/],
+    ["upstream podLabels bad value", { upstream: { name: "app", port: 80, podLabels: { app: "my app" } } }, /upstream.podLabels\["app"\] value "my app" is not a valid label value/],
+    ["upstream policy fields with the policy off", { networkPolicy: { enabled: false }, upstream: { name: "app", port: 80, podLabels: { app: "web" }, targetPort: 8080 } }, /upstream.podLabels, upstream.targetPort are set but networkPolicy.enabled is false: they only shape the NetworkPolicy/],
+    ["upstream is the component's own Service", { upstream: { name: "my-nginx", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service: nginx would proxy every request to itself/],
+    ["upstream is the component's own Service, namespace spelt out", { namespace: "web", upstream: { name: "my-nginx", namespace: "web", port: 80 } }, /upstream.name "my-nginx" is this NginxService's own Service/],
+    ["upstream field that does not exist", { upstream: { name: "app", port: 80, timeout: 5 } as any }, /upstream.timeout is not a field of upstream/],
     ["two IP families without a policy", { ipFamilies: ["IPv4", "IPv6"] }, /ipFamilies \["IPv4","IPv6"\] lists two families, so ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack \(unset\)"/],
     ["two IP families, SingleStack", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "SingleStack" }, /ipFamilyPolicy must be "PreferDualStack" or "RequireDualStack", got "SingleStack"/],
     ["a repeated IP family", { ipFamilies: ["IPv6", "IPv6"], ipFamilyPolicy: "PreferDualStack" }, /ipFamilies must not repeat a family, got \["IPv6","IPv6"\]/],
@@ -188,10 +210,34 @@ describe("validateArgs accepts what Kubernetes accepts", () => {
         ["dual stack, IPv6 first", { ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "RequireDualStack" }],
         ["dual stack where available, families left to the cluster", { ipFamilyPolicy: "PreferDualStack" }],
         ["unknown Outputs are left for later", { replicas: pulumi.output(-1), namespace: pulumi.output("Bad_NS") }],
+        ["upstream with only name and port", { upstream: { name: "app", port: 8080 } }],
+        ["upstream with every field", { upstream: { name: "app", port: 443, namespace: "apps", scheme: "https", targetPort: 8443, podLabels: { "app.kubernetes.io/name": "app" }, resolver: "[fd00::a]:53", proxyTimeoutSeconds: 3600, clientMaxBodySize: "100m" } }],
+        ["upstream resolvers nginx accepts", { upstream: { name: "app", port: 80, resolver: "10.96.0.10" } }],
+        ["upstream resolver by name (OpenShift's DNS Service)", { upstream: { name: "app", port: 80, resolver: "dns-default.openshift-dns.svc.cluster.local:53" } }],
+        ["upstream named like the component, in another namespace", { upstream: { name: "my-nginx", namespace: "apps", port: 80 } }],
+        ["upstream body size without limit", { upstream: { name: "app", port: 80, clientMaxBodySize: "0" } }],
+        ["upstream name and namespace as unknown Outputs", { upstream: { name: pulumi.output("Bad"), namespace: pulumi.output("Bad_NS"), port: 80 } }],
     ];
     for (const [what, args] of valid) {
         test(what, () => assert.doesNotThrow(() => validateArgs("my-nginx", args)));
     }
+});
+
+describe("upstream's name and namespace as Outputs", () => {
+    test("are checked when they resolve, under their own paths", async () => {
+        const { resolveSettings } = await import("../sdk/settings");
+        const settings = resolveSettings("my-nginx", { upstream: { name: pulumi.output("1app"), namespace: pulumi.output("ok"), port: 80 } });
+        const name = settings.upstream!.name as any;
+        for (const sibling of [name.isKnown, name.isSecret, name.allResources?.()]) {
+            sibling?.catch?.(() => undefined);
+        }
+        await assert.rejects(name.promise(), (error: unknown) => {
+            assert.ok(error instanceof NginxServiceArgsError);
+            assert.deepEqual(error.errors.map((e) => e.propertyPath), ["upstream.name"]);
+            return true;
+        });
+        assert.equal(await (settings.upstream!.namespace as any).promise(), "ok");
+    });
 });
 
 describe("checkWhenKnown", () => {

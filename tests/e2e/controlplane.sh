@@ -379,6 +379,9 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: unix://$DIR/containerd/containerd.sock
 cgroupDriver: cgroupfs
+# The pods' cgroups under one of this cluster's own (kubepods inside it), so that two clusters on one
+# machine, or a cluster's stop, never touch another's containers.
+cgroupRoot: /$NETNS
 # This machine mounts only cgroup v1 hierarchies; v1.31+ kubelets refuse them unless told.
 failCgroupV1: false
 address: $REAL_NODE_IP
@@ -488,6 +491,16 @@ start_real_node() {
   wait_for "containerd" 30 "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" version
   import_images
 
+  # The kubelet requires its cgroup root to exist in every hierarchy; the stop removes them.
+  local hierarchy
+  for hierarchy in /sys/fs/cgroup/*/; do
+    mkdir -p "$hierarchy$NETNS"
+    # A new v1 cpuset has no CPUs or memory nodes, and a task cannot join it: the machine's own.
+    if [[ -f ${hierarchy}cpuset.cpus ]]; then
+      cat "${hierarchy}cpuset.cpus" >"$hierarchy$NETNS/cpuset.cpus"
+      cat "${hierarchy}cpuset.mems" >"$hierarchy$NETNS/cpuset.mems"
+    fi
+  done
   launch kubelet "$BIN/kubelet" \
     --config "$DIR/kubelet/config.yaml" \
     --kubeconfig "$DIR/kubelet.kubeconfig" \
@@ -552,7 +565,8 @@ remove_node_leftovers() {
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $dir/containerd/containerd.sock" || true); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  for c in /sys/fs/cgroup/*/kubepods; do
+  # Only this node's pods: the kubelet's cgroup root is named after the namespace.
+  for c in /sys/fs/cgroup/*/"$ns"; do
     [[ -d $c ]] || continue
     find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
   done
@@ -561,7 +575,7 @@ remove_node_leftovers() {
   for m in $(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
-  for c in /sys/fs/cgroup/*/kubepods; do
+  for c in /sys/fs/cgroup/*/"$ns"; do
     [[ -d $c ]] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
   # The kubelet links container logs here whatever its root dir is.

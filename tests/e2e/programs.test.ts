@@ -1,13 +1,15 @@
 // The real Pulumi engine and providers against a real API server (kwok standing in for kubelets and the
 // cloud's load-balancer controller): for the root program and every example, `pulumi up`, the outputs
-// against what the API server holds, a clean second preview, Pod Security admission, secrets in state,
-// and a `pulumi destroy` that leaves the namespace empty. On the root program also: a replica change
+// against what the API server holds, the Service's ready endpoints the moment `up` returns, a clean
+// second preview, Pod Security admission, secrets in state, and a `pulumi destroy` that leaves the
+// namespace empty. On the root program also: a replica change
 // previews as an update of the Deployment alone, and a rotation replaces key, certificate and Secret and
 // rolls the Deployment before the old Secret goes.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { SKIP_AWAIT_ANNOTATION } from "../../sdk/service";
 import {
     ControlPlane,
     createRestrictedNamespace,
@@ -73,6 +75,16 @@ function steps(events: EngineEvent[], kind: "pre" | "outputs"): string[] {
 
 const CUSTOM = (step: string) => !step.startsWith("nginx-service:") && !step.startsWith("pulumi:");
 
+/** The addresses the Service's EndpointSlices list as ready, sorted. */
+function readyEndpointAddresses(namespace: string, serviceName: string): string[] {
+    const slices = kubectlJson(kubeconfig, ["-n", namespace, "get", "endpointslices", "-l", `kubernetes.io/service-name=${serviceName}`]);
+    return slices.items
+        .flatMap((slice: any) => slice.endpoints ?? [])
+        .filter((endpoint: any) => endpoint.conditions?.ready === true)
+        .flatMap((endpoint: any) => endpoint.addresses)
+        .sort();
+}
+
 for (const program of programs) {
     describe(`program ${program.dir}`, () => {
         const namespace = `e2e-${path.basename(program.dir === "." ? "root" : program.dir)}`;
@@ -95,8 +107,17 @@ for (const program of programs) {
 
         test("pulumi up succeeds in a namespace enforcing Pod Security restricted", async () => {
             const result = await stack.up();
+            // First, before anything else can take time: ClusterIP and NodePort Services skip the
+            // provider's Service await (its 10 s settle), so this is what proves the Service has its
+            // ready endpoints by the time `pulumi up` returns, read once, without retrying.
+            const ready = readyEndpointAddresses(namespace, program.serviceName);
             assert.equal(result.summary.result, "succeeded");
             outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+            const podIPs = kubectlJson(kubeconfig, ["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${program.serviceName}`])
+                .items.map((pod: any) => pod.status.podIP)
+                .sort();
+            assert.equal(ready.length, program.replicas, `ready endpoints when pulumi up returned: ${ready.join(", ")}`);
+            assert.deepEqual(ready, podIPs, "the ready endpoints are the instance's pods");
             const deployment = kubectlJson(kubeconfig, ["-n", namespace, "get", "deployment", program.serviceName]);
             assert.equal(deployment.status.readyReplicas, program.replicas, "every pod admitted and Ready");
             const pods = kubectlJson(kubeconfig, ["-n", namespace, "get", "pods", "-l", `app.kubernetes.io/instance=${program.serviceName}`]);
@@ -106,6 +127,9 @@ for (const program of programs) {
         test("the outputs are what the API server holds", () => {
             const svc = kubectlJson(kubeconfig, ["-n", namespace, "get", "service", program.serviceName]);
             assert.equal(svc.spec.type, program.type);
+            // What the preview showed is what the object carries: the provider's wait skipped for
+            // ClusterIP and NodePort, kept for a LoadBalancer (whose address is an output).
+            assert.equal(svc.metadata.annotations?.[SKIP_AWAIT_ANNOTATION], program.type === "LoadBalancer" ? undefined : "true");
             assert.equal(outputs.clusterIP, svc.spec.clusterIP);
             assert.match(svc.spec.clusterIP, /^10\.96\./);
             if (outputs.clusterDnsName !== undefined) {

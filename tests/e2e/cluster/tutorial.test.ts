@@ -77,10 +77,14 @@ for (const program of programs) {
 
         test("pulumi up: the pods run and pass the component's readiness probe under Pod Security restricted", async () => {
             const result = await stack.up();
+            // Read once, first: ClusterIP and NodePort Services skip the provider's Service await, so
+            // this proves the endpoints are ready when `pulumi up` returns, on real pods.
+            const readyWhenUpReturned = cluster.endpointAddresses(namespace, svc);
             assert.equal(result.summary.result, "succeeded");
             outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
             const pods = cluster.podsOf(namespace, svc);
             assert.equal(pods.length, program.replicas);
+            assert.deepEqual(readyWhenUpReturned, pods.map((p) => p.status.podIP).sort(), "ready endpoints when pulumi up returned");
             for (const pod of pods) {
                 assert.equal(pod.status.phase, "Running");
                 assert.ok(pod.status.conditions.some((c: any) => c.type === "Ready" && c.status === "True"), `${pod.metadata.name} Ready`);
