@@ -8,8 +8,9 @@
 #   cluster (--suite cluster): a single-node cluster whose pods really run, all of
 #     it inside a network namespace of its own: the control plane above,
 #     containerd + runc (Debian's), the CNI bridge/host-local/portmap plugins,
-#     kubelet, kube-proxy (iptables mode), CoreDNS serving cluster.local, and
-#     our cloud controller, whose load balancers are TCP forwarders holding
+#     kubelet, kube-proxy (iptables mode), kube-router's network policy
+#     firewall (iptables and ipsets, nothing else of kube-router), CoreDNS
+#     serving cluster.local, and our cloud controller, whose load balancers are TCP forwarders holding
 #     an address from a pool. Every cluster address is in 198.18.0.0/15 and
 #     exists only in that namespace; the root namespace gains no address,
 #     route or firewall rule. Images are built locally (toolchain.sh images)
@@ -18,7 +19,8 @@
 #   tests/e2e/controlplane.sh start [--suite kwok|cluster] [--owner-pid PID]
 #       Starts everything in a new temp dir and waits until it is healthy
 #       (/readyz, the node Ready, ServiceAccount default/default exists; for
-#       cluster also CoreDNS answering and kube-proxy's rules in place).
+#       cluster also CoreDNS answering, kube-proxy's rules and kube-router's
+#       policy chains in place).
 #       Prints, as its last lines on stdout:
 #         CONTROLPLANE_DIR=/tmp/nginx-service-cp.XXXXXX
 #         KUBECONFIG=/tmp/nginx-service-cp.XXXXXX/kubeconfig
@@ -65,7 +67,7 @@ log() { echo "controlplane: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Stop order: the reverse of start order (a mode starts only some of them).
-PROCS=(watchdog cloud-controller coredns kube-proxy kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+PROCS=(watchdog cloud-controller coredns kube-router kube-proxy kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
 stop_dir() {
   local dir=$1 name
@@ -97,7 +99,7 @@ resolve_bin() { # suite
   if [[ $1 == kwok ]]; then
     bins+=(kwok)
   else
-    bins+=(kubelet kube-proxy coredns nginx-service-cloud-controller)
+    bins+=(kubelet kube-proxy kube-router coredns nginx-service-cloud-controller)
   fi
   for b in "${bins[@]}"; do
     [[ -x $BIN/$b ]] || die "$BIN/$b missing: run tests/e2e/toolchain.sh --suite $1"
@@ -109,7 +111,7 @@ resolve_bin() { # suite
   else
     [[ -f $IMAGES_DIR/images.env ]] || die "$IMAGES_DIR/images.env missing: run tests/e2e/toolchain.sh --suite cluster"
     local t
-    for t in containerd ctr runc iptables ip nsenter; do
+    for t in containerd ctr runc iptables ipset ip nsenter; do
       command -v "$t" >/dev/null || die "$t not found: run scripts/install.sh"
     done
     [[ -x /usr/lib/cni/bridge ]] || die "/usr/lib/cni/bridge missing: run scripts/install.sh"
@@ -177,6 +179,8 @@ subjectAltName=IP:127.0.0.1,IP:$FIRST_SERVICE_IP,IP:$API_HOST,DNS:localhost,DNS:
       # status (the cloud controller). A real cluster gives each a narrow ClusterRole.
       cert coredns "/O=system:masters/CN=coredns" "$client"
       cert cloud-controller "/O=system:masters/CN=cloud-controller-manager" "$client"
+      # kube-router's firewall watches pods, namespaces and NetworkPolicies of every namespace.
+      cert kube-router "/O=system:masters/CN=kube-router" "$client"
     fi
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
@@ -481,6 +485,7 @@ start_real_node() {
   write_kubeconfig "$DIR/kube-proxy.kubeconfig" kube-proxy
   write_kubeconfig "$DIR/coredns.kubeconfig" coredns
   write_kubeconfig "$DIR/cloud-controller.kubeconfig" cloud-controller
+  write_kubeconfig "$DIR/kube-router.kubeconfig" kube-router
 
   launch containerd containerd --config "$DIR/containerd/config.toml"
   wait_for "containerd" 30 "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" version
@@ -515,9 +520,24 @@ start_real_node() {
 
   wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
     kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  # NetworkPolicy: kube-router's firewall only (iptables filter rules and ipsets of this namespace,
+  # through the same iptables binary, hence the same nf_tables backend, as kube-proxy), started once
+  # the node it looks up by name is registered. No BGP router, service proxy, load balancer
+  # allocator, metrics or health server: the parts the security advisories of v2.1.0 concern are not
+  # started (see README, "The real single-node cluster").
+  launch kube-router "$BIN/kube-router" \
+    --kubeconfig "$DIR/kube-router.kubeconfig" \
+    --hostname-override "$NODE_NAME" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
+    --metrics-port 0 --health-port 0 --enable-pprof=false \
+    --enable-ipv4=true --enable-ipv6=false \
+    --service-cluster-ip-range "$REAL_SERVICE_CIDR" \
+    --v=1
   wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
   # kube-proxy has synced once the DNS Service's address is in its rules.
   wait_for "kube-proxy rules" 60 bash -c "${IN_NS[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+  # kube-router's firewall is in place once FORWARD jumps to its chain.
+  wait_for "kube-router firewall" 60 bash -c "${IN_NS[*]} iptables-save -t filter | grep -q -- '-A FORWARD .*-j KUBE-ROUTER-FORWARD'"
 }
 
 # Kills every container of this node and lets containerd unmount their filesystems.

@@ -10,6 +10,7 @@
 #   kubelet, kube-proxy                              (node: tools/controlplane)
 #   coredns                                          (tools/coredns)
 #   nginx-service-cloud-controller                   (tools/cloud-controller)
+#   kube-router (its network policy firewall is run) (tools/kube-router)
 #   pulumi-language-yaml                             (tools/yaml)
 #   the node's images: pause, nginx, client, coredns (images: tests/e2e/images)
 # into a cache outside the repository:
@@ -17,7 +18,8 @@
 #
 #   tests/e2e/toolchain.sh             build what is missing (idempotent), print each build's time
 #   tests/e2e/toolchain.sh GROUP...    build only these groups (pulumi kubernetes-provider
-#                                      tf-providers controlplane etcd kwok)
+#                                      tf-providers controlplane etcd kwok node coredns
+#                                      cloud-controller kube-router images yaml)
 #   tests/e2e/toolchain.sh --check [SUITE]
 #                                      build nothing; exit 0 and print the bin dir if every group
 #                                      SUITE needs is built (default: all), exit 1 and name the
@@ -55,14 +57,17 @@ KWOK_VERSION=0.8.0
 COREDNS_VERSION=1.12.1
 # pulumi-yaml: the newest version the module proxy serves (see tools/yaml/main.go).
 YAML_VERSION=1.25.0
+# kube-router: the only version the module proxy serves; only its network policy firewall is run
+# (controlplane.sh; the advisories against v2.1.0 concern its proxy and BGP router, see the README).
+KUBE_ROUTER_VERSION=2.1.0
 
-GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller images yaml)
+GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller kube-router images yaml)
 
 # What each suite runs. A suite runs when its groups are built, whatever the others' state.
 suite_groups() {
   case $1 in
     kwok) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok ;;
-    cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller images ;;
+    cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
     languages) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok yaml ;;
     all) echo "${GROUPS_ALL[@]}" ;;
     *) echo "toolchain: unknown suite $1 (kwok, cluster, languages, all)" >&2; return 1 ;;
@@ -89,6 +94,7 @@ group_bins() {
     node) echo kubelet kube-proxy ;;
     coredns) echo coredns ;;
     cloud-controller) echo nginx-service-cloud-controller ;;
+    kube-router) echo kube-router ;;
     images) ;;  # no binaries: archives under share/images (group_outputs)
     yaml) echo pulumi-language-yaml ;;
     *) echo "unknown group $1" >&2; return 1 ;;
@@ -106,6 +112,7 @@ group_recipe() {
     node) echo "kubernetes=$K8S_VERSION" ;;
     coredns) echo "coredns=$COREDNS_VERSION" ;;
     cloud-controller) echo "cloud-provider=$K8S_VERSION" ;;
+    kube-router) echo "kube-router=$KUBE_ROUTER_VERSION" ;;
     images) echo "debian=$(debian_versions)" ;;
     yaml) echo "pulumi-yaml=$YAML_VERSION" ;;
   esac
@@ -153,7 +160,7 @@ group_expected_secs() {
   case $1 in
     pulumi) echo 430 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
     etcd) echo 75 ;; kwok) echo 145 ;; node) echo 110 ;; coredns) echo 260 ;; cloud-controller) echo 50 ;;
-    images) echo 15 ;; yaml) echo 150 ;;
+    kube-router) echo 600 ;; images) echo 15 ;; yaml) echo 150 ;;
   esac
 }
 
@@ -261,6 +268,11 @@ build_group() { # group outdir(bin parent)
     cloud-controller)
       (cd "$TOOLS/cloud-controller" && "${GOBUILD[@]}" -ldflags "$(k8s_ldflags)" -o "$out/bin/nginx-service-cloud-controller" .)
       ;;
+    kube-router)
+      (cd "$TOOLS/kube-router" && "${GOBUILD[@]}" \
+        -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v$KUBE_ROUTER_VERSION" \
+        -o "$out/bin/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+      ;;
     images)
       bash "$HERE/images/build.sh" "$out/share/images"
       ;;
@@ -312,6 +324,7 @@ assemble_key_dir() {
     echo "kubelet kube-proxy v$K8S_VERSION"
     echo "coredns v$COREDNS_VERSION (own main, tools/coredns)"
     echo "nginx-service-cloud-controller (own, tools/cloud-controller, k8s.io/cloud-provider v$K8S_VERSION)"
+    echo "kube-router v$KUBE_ROUTER_VERSION (network policy firewall only)"
     echo "images from Debian packages: $(debian_versions)"
     echo "go $GO_VERSION"
   } >"$tmp/VERSIONS"
@@ -345,7 +358,7 @@ main() {
   case ${1:-} in
     --check) check "${2:-all}"; return ;;
     --list) list; return ;;
-    -h|--help) sed -n '2,34p' "$0"; return ;;
+    -h|--help) sed -n '2,36p' "$0"; return ;;
   esac
   command -v go >/dev/null || { echo "toolchain: go not found" >&2; exit 1; }
   local groups=("$@") g d f t0 secs total=0

@@ -122,12 +122,15 @@ export class RealCluster {
         assert.match(plain.stderr, /violates PodSecurity "restricted/);
     }
 
-    /** A client pod (curl, openssl, DNS lookups) that passes the restricted profile; waits until Ready. */
-    startClient(namespace: string, name = "client"): void {
+    /**
+     * A client pod (curl, openssl, DNS lookups) that passes the restricted profile; waits until Ready.
+     * `labels` are what a NetworkPolicy's `podSelector` sees.
+     */
+    startClient(namespace: string, name = "client", labels: { [key: string]: string } = {}): void {
         const manifest = {
             apiVersion: "v1",
             kind: "Pod",
-            metadata: { name, namespace },
+            metadata: { name, namespace, labels },
             spec: {
                 automountServiceAccountToken: false,
                 terminationGracePeriodSeconds: 1,
@@ -270,6 +273,8 @@ export function rootNetworkState(): string {
     add("ip -6 route", "ip", ["-6", "route", "show", "table", "all"]);
     add("ip netns", "ip", ["netns", "list"]);
     add("nft", "nft", ["list", "ruleset"]);
+    // kube-router's firewall keeps its sets in the cluster's namespace (ipsets are per network namespace).
+    add("ipset", "ipset", ["list"]);
     const iptables = run("iptables-save", []);
     parts.push(`## iptables-save (exit ${iptables.status})\n${stripCounters(iptables.stdout)}`);
     return parts.join("\n");
