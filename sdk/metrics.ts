@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { EXPORTER_CONTAINER_NAME, METRICS_PATH, METRICS_PORT, NGINX_UID, STATUS_PATH, STATUS_PORT } from "./pod";
+import { CONTAINER_SECURITY_CONTEXT, EXPORTER_CONTAINER_NAME, METRICS_PATH, METRICS_PORT, STATUS_PATH, STATUS_PORT } from "./pod";
 import type { Settings } from "./settings";
 
 /** Where the exporter reads stub_status: the nginx container, over the pod's shared loopback. */
@@ -36,14 +36,7 @@ export function exporterContainers(settings: Settings): k8s.types.input.core.v1.
                 requests: { cpu: exporter.resources.cpuRequest, memory: exporter.resources.memoryRequest },
                 limits: { cpu: exporter.resources.cpuLimit, memory: exporter.resources.memoryLimit },
             },
-            securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                runAsUser: NGINX_UID,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: CONTAINER_SECURITY_CONTEXT,
         },
     ];
 }

@@ -31,6 +31,20 @@ export const METRICS_PATH = "/metrics";
 /** The user id of nginx in the unprivileged image; the pod runs as it. */
 export const NGINX_UID = 101;
 
+/**
+ * Every container's security context, nginx's and the exporter's: Pod Security "restricted" (no
+ * privilege escalation, no capability, non-root, RuntimeDefault seccomp) and a read-only root filesystem.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ */
+export const CONTAINER_SECURITY_CONTEXT = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: NGINX_UID,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
 /** The ConfigMap's volume: the server config, where the image's nginx.conf includes it. */
 export const CONFIG_VOLUME = { name: "config", mountPath: "/etc/nginx/conf.d" } as const;
 /** The ConfigMap key, and so the file name under the config mount. */

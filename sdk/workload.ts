@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_VOLUME, CONTAINER_NAME, CONTENT_VOLUME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
+import { CONFIG_VOLUME, CONTAINER_NAME, CONTAINER_SECURITY_CONTEXT, CONTENT_VOLUME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
 import { deploymentReplicas, topologySpread } from "./availability";
 import { contentVolume } from "./content";
 import { exporterContainers, scrapeAnnotations, statusContainerPorts } from "./metrics";
@@ -63,14 +63,7 @@ export function podSpec(
                     requests: { cpu: settings.resources.cpuRequest, memory: settings.resources.memoryRequest },
                     limits: { cpu: settings.resources.cpuLimit, memory: settings.resources.memoryLimit },
                 },
-                securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    runAsUser: NGINX_UID,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: CONTAINER_SECURITY_CONTEXT,
                 volumeMounts: [
                     { ...CONFIG_VOLUME, readOnly: true },
                     ...(tlsEnabled ? [{ ...TLS_VOLUME, readOnly: true }] : []),
