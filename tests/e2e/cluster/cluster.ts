@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTROLPLANE_SH, pulumiEnv, PulumiEnv, run } from "../harness";
+import { Stack } from "@pulumi/pulumi/automation";
+import { CONTROLPLANE_SH, disposeStack, pulumiEnv, PulumiEnv, run, toolchainBin } from "../harness";
 
 export interface CommandResult {
     status: number | null;
@@ -39,6 +40,21 @@ export class RealCluster {
         /** Seconds `controlplane.sh start` took. */
         readonly startSeconds: number,
     ) {}
+
+    /**
+     * What a test file's `before` does: starts the cluster from the built toolchain and a Pulumi
+     * environment inside it, logging how long the start took. Stops the cluster if the environment fails.
+     */
+    static async startWithPulumi(): Promise<{ cluster: RealCluster; env: PulumiEnv }> {
+        const cluster = RealCluster.start(toolchainBin("cluster"));
+        console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
+        try {
+            return { cluster, env: await cluster.pulumiEnv() };
+        } catch (error) {
+            cluster.stop();
+            throw error;
+        }
+    }
 
     /** Starts the cluster (stopped by a watchdog if this process dies first). */
     static start(bin: string): RealCluster {
@@ -286,4 +302,19 @@ function stripCounters(save: string): string {
         .filter((l) => !l.startsWith("#"))
         .map((l) => l.replace(/\[\d+:\d+\]/g, "[0:0]"))
         .join("\n");
+}
+
+/**
+ * What a test file's `after` does, for whatever `before` got to start: destroys and removes the stacks,
+ * stops the cluster, and removes the Pulumi environment even if the rest failed.
+ */
+export async function stopWithPulumi(cluster: RealCluster | undefined, env: PulumiEnv | undefined, ...stacks: (Stack | undefined)[]): Promise<void> {
+    try {
+        for (const stack of stacks) {
+            await disposeStack(stack);
+        }
+        cluster?.stop();
+    } finally {
+        env?.cleanup();
+    }
 }

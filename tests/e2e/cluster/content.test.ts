@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
-import { RealCluster } from "./cluster";
+import { eventually, PulumiEnv, REPO, stackFor } from "../harness";
+import { RealCluster, stopWithPulumi } from "./cluster";
 import { DOCUMENT_ROOT, STATUS_PATH, STATUS_PORT } from "../../../sdk/pod";
 
 const NAMESPACE = "static-site";
@@ -47,21 +47,12 @@ function stubStatus(body: string): { accepts: number; requests: number } {
 }
 
 before(async () => {
-    cluster = RealCluster.start(toolchainBin("cluster"));
-    console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
     cluster.restrictedNamespace(NAMESPACE);
     stack = await stackFor(env, path.join(REPO, "examples/static-site"), `content-${process.pid}`, { namespace: NAMESPACE, image: cluster.info.NGINX_IMAGE });
 });
 
-after(async () => {
-    try {
-        await disposeStack(stack);
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env, stack));
 
 describe("content and metrics on a real node: examples/static-site", () => {
     test("the given files through the Service over HTTPS, nested path and content type included", async () => {

@@ -6,8 +6,8 @@ import { X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor, toolchainBin } from "../harness";
-import { RealCluster } from "./cluster";
+import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor } from "../harness";
+import { RealCluster, stopWithPulumi } from "./cluster";
 import { describeLoad, startLoad } from "./load";
 
 const NAMESPACE = "drills";
@@ -39,9 +39,7 @@ function mountedSecrets(): string[] {
 }
 
 before(async () => {
-    const bin = toolchainBin("cluster");
-    cluster = RealCluster.start(bin);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
     cluster.restrictedNamespace(NAMESPACE);
     stack = await stackFor(env, REPO, `drills-${process.pid}`, { namespace: NAMESPACE, image: cluster.info.NGINX_IMAGE, replicas: "2" });
     await up();
@@ -49,14 +47,7 @@ before(async () => {
     cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", outputs.certificatePem);
 });
 
-after(async () => {
-    try {
-        await disposeStack(stack);
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env, stack));
 
 describe("fault drills under live traffic", () => {
     test("rotation under load: no request fails, then every response presents the new certificate, and the old Secret goes last", async () => {

@@ -9,8 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
-import { RealCluster } from "./cluster";
+import { disposeStack, PulumiEnv, REPO, stackFor } from "../harness";
+import { RealCluster, stopWithPulumi } from "./cluster";
 
 const NAMESPACE = "ipfam";
 /** nginx's HTTPS container port (sdk/pod.ts), reached from inside the pod, where no Service maps it. */
@@ -20,18 +20,10 @@ let cluster: RealCluster;
 let env: PulumiEnv;
 
 before(async () => {
-    cluster = RealCluster.start(toolchainBin("cluster"));
-    console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env));
 
 describe("ipFamilyPolicy on an IPv4-only cluster", () => {
     let stack: Stack;

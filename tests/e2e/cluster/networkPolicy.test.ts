@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
-import { CommandResult, RealCluster } from "./cluster";
+import { disposeStack, eventually, PulumiEnv, REPO, stackFor } from "../harness";
+import { CommandResult, RealCluster, stopWithPulumi } from "./cluster";
 
 const NAMESPACE = "netpol";
 const ALLOWED = "frontend";
@@ -23,18 +23,10 @@ let cluster: RealCluster;
 let env: PulumiEnv;
 
 before(async () => {
-    cluster = RealCluster.start(toolchainBin("cluster"));
-    console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env));
 
 /** The filter table of the cluster's namespace, where kube-router writes its rules. */
 function filterRules(): string {

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
-import { RealCluster, rootNetworkState } from "./cluster";
+import { disposeStack, eventually, PulumiEnv, REPO, stackFor } from "../harness";
+import { RealCluster, stopWithPulumi, rootNetworkState } from "./cluster";
 
 const LB_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
 /** curl's exit code for a certificate that does not verify (CURLE_PEER_FAILED_VERIFICATION). */
@@ -21,20 +21,11 @@ let env: PulumiEnv;
 let networkBefore: string;
 
 before(async () => {
-    const bin = toolchainBin("cluster");
     networkBefore = rootNetworkState();
-    cluster = RealCluster.start(bin);
-    console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env));
 
 
 interface Program {

@@ -8,8 +8,8 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, PulumiEnv, REPO, stackFor, toolchainBin } from "../harness";
-import { RealCluster } from "./cluster";
+import { disposeStack, PulumiEnv, REPO, stackFor } from "../harness";
+import { RealCluster, stopWithPulumi } from "./cluster";
 
 const NAMESPACE = "upstream";
 const FRONT = "web";
@@ -18,18 +18,10 @@ let cluster: RealCluster;
 let env: PulumiEnv;
 
 before(async () => {
-    cluster = RealCluster.start(toolchainBin("cluster"));
-    console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
-    env = await cluster.pulumiEnv();
+    ({ cluster, env } = await RealCluster.startWithPulumi());
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopWithPulumi(cluster, env));
 
 /** `curl` from the client pod with the front's certificate as the only CA: status line, then the body. */
 function curlFront(url: string): { code: string; body: string; stderr: string } {
