@@ -78,11 +78,16 @@ describe("content and metrics on a real node: examples/static-site", () => {
         }
     });
 
-    test("stub_status: 403 at a pod IP by default; with the client's address in metrics.allowCidrs it answers there and its counters move; never through the Service", async () => {
+    test("stub_status: closed at a pod IP by default (NetworkPolicy, then nginx's 403); with the client's address in metrics.allowCidrs it answers there and its counters move; never through the Service", async () => {
         const clientIP = cluster.kubectlJson(["-n", NAMESPACE, "get", "pod", "client"]).status.podIP;
         for (const pod of cluster.podsOf(NAMESPACE, SVC)) {
-            const denied = cluster.curlInClient(NAMESPACE, `http://${pod.status.podIP}:${STATUS_PORT.containerPort}${STATUS_PATH}`);
-            assert.equal(denied.code, "403", `${pod.status.podIP}: only the pod's loopback by default`);
+            const url = `http://${pod.status.podIP}:${STATUS_PORT.containerPort}${STATUS_PATH}`;
+            // Without allowCidrs the NetworkPolicy does not open the status port (the cluster enforces it):
+            // no HTTP answer at all. The node, which the enforcer lets through, gets nginx's own 403.
+            const denied = cluster.curlInClient(NAMESPACE, url);
+            assert.equal(denied.code, "000", `${pod.status.podIP}: the NetworkPolicy refuses the status port by default (curl exit ${denied.exit}: ${denied.stderr})`);
+            const fromNode = cluster.curlFromNode(url);
+            assert.equal(fromNode.code, "403", `${pod.status.podIP} from the node: only the pod's loopback by default (${fromNode.stderr})`);
         }
         await stack.setConfig("statusAllowCidrs", { value: JSON.stringify([`${clientIP}/32`]) });
         await up({});
