@@ -90,9 +90,14 @@ export class RealCluster {
         }
     }
 
+    /** The cluster's network namespace, as `ip netns` names it under /run/netns. */
+    get netnsPath(): string {
+        return `/run/netns/${this.info.NETNS}`;
+    }
+
     /** The prefix that runs a command inside the cluster's network namespace. */
     get nsenter(): string[] {
-        return ["nsenter", `--net=/run/netns/${this.info.NETNS}`];
+        return ["nsenter", `--net=${this.netnsPath}`];
     }
 
     /** Runs a command inside the cluster's network namespace; never throws on a non-zero exit. */
@@ -252,13 +257,15 @@ export class RealCluster {
 
     /**
      * A hermetic Pulumi environment whose CLI runs inside the cluster's namespace: `PulumiCommand`
-     * gets a root whose bin/pulumi execs the toolchain's CLI there, so the engine, language host and
-     * providers all start there. Its cleanup removes that root too.
+     * gets a root whose bin/pulumi runs the toolchain's CLI there (through pulumiInNetns.ts, which
+     * carries the engine's event stream back out), so the engine, language host and providers all
+     * start there. Its cleanup removes that root too.
      */
     async pulumiEnv(): Promise<PulumiEnv> {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-ns-"));
         fs.mkdirSync(path.join(root, "bin"));
-        const script = `#!/bin/sh\nexec ${this.nsenter.join(" ")} ${path.join(this.bin, "pulumi")} "$@"\n`;
+        const wrapper = [process.execPath, path.join(__dirname, "pulumiInNetns.js"), this.netnsPath, path.join(this.bin, "pulumi")];
+        const script = `#!/bin/sh\nexec ${wrapper.join(" ")} "$@"\n`;
         fs.writeFileSync(path.join(root, "bin", "pulumi"), script, { mode: 0o755 });
         const env = await pulumiEnv(this.bin, this.kubeconfig, root);
         return {
