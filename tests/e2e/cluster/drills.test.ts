@@ -3,6 +3,7 @@
 // printing its figures: requests sent, requests failed, time to converge.
 import * as assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -393,6 +394,11 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             `destroy with the controller down: still waiting after ${((t1 - t0) / 1000).toFixed(1)} s; ${((Date.now() - t1) / 1000).toFixed(1)} s after the controller came back it succeeded`,
         );
         assert.equal(result.summary.result, "succeeded");
-        assert.ok(!cluster.exec("ip", ["-o", "addr", "show", "dev", "lb0"]).stdout.includes(`${lbIP}/`), "the address is released");
+        const lb0 = cluster.exec("ip", ["-o", "addr", "show", "dev", "lb0"]).stdout;
+        if (lb0.includes(`${lbIP}/`)) {
+            // What the controller did, for whoever reads a failed run's log: the cluster is gone after it.
+            const log = fs.readFileSync(path.join(cluster.dir, "logs", "cloud-controller.log"), "utf8").split("\n");
+            assert.fail(`the address ${lbIP} is not released:\n${lb0}\ncloud-controller.log, last lines:\n${log.slice(-40).join("\n")}`);
+        }
     });
 });

@@ -90,15 +90,37 @@ func (c *Cloud) GetLoadBalancerName(_ context.Context, _ string, s *v1.Service) 
 	return cloudprovider.DefaultLoadBalancerName(s)
 }
 
-// GetLoadBalancer reports whether the Service's load balancer exists, and its status.
+// GetLoadBalancer reports whether the Service's load balancer exists, and its status. A load balancer
+// an earlier run of the controller made (see leftAddr) exists too, so that the service controller
+// deletes it through EnsureLoadBalancerDeleted rather than only dropping the Service's finalizer.
 func (c *Cloud) GetLoadBalancer(_ context.Context, _ string, s *v1.Service) (*v1.LoadBalancerStatus, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lb, ok := c.lbs[cloudprovider.DefaultLoadBalancerName(s)]
 	if !ok {
+		if addr, left := c.leftAddr(s); left {
+			return status(addr), true, nil
+		}
 		return nil, false, nil
 	}
 	return status(lb.addr), true, nil
+}
+
+// leftAddr is the pool address the Service's status reports when no load balancer of this run holds
+// it: one made by an earlier run of the controller, which keeps no state across a restart, so the
+// address is all that identifies it. The start of a run takes such addresses off the interface, but
+// deleting by the Service's own address does not depend on that having happened.
+func (c *Cloud) leftAddr(s *v1.Service) (netip.Addr, bool) {
+	for _, in := range s.Status.LoadBalancer.Ingress {
+		a, err := netip.ParseAddr(in.IP)
+		if err != nil || !c.cfg.Pool.Contains(a) {
+			continue
+		}
+		if _, held := c.cfg.Pool.Holder(a); !held {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // EnsureLoadBalancer creates the Service's load balancer or brings it up to date.
@@ -215,8 +237,16 @@ func (c *Cloud) EnsureLoadBalancerDeleted(_ context.Context, _ string, s *v1.Ser
 	if ok {
 		delete(c.lbs, name)
 	}
+	left, isLeft := c.leftAddr(s)
 	c.mu.Unlock()
 	if !ok {
+		if isLeft {
+			if err := c.cfg.Addresses.Remove(left); err != nil {
+				return fmt.Errorf("service %s: %w", serviceKey(s), err)
+			}
+			klog.InfoS("Deleted a load balancer an earlier run made", "service", serviceKey(s), "loadBalancer", name, "address", left)
+			return nil
+		}
 		klog.InfoS("Load balancer already gone", "service", serviceKey(s), "loadBalancer", name)
 		return nil
 	}

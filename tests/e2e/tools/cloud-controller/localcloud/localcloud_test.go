@@ -295,6 +295,72 @@ func TestLoadBalancerLoopback(t *testing.T) {
 	}
 }
 
+// A controller restart loses the load balancers (the cloud keeps them in
+// memory); the address the Service's status reports still identifies one, so
+// the new run deletes it, but never an address another load balancer holds.
+func TestRestartedCloudDeletesWhatAnEarlierRunMade(t *testing.T) {
+	ctx := context.Background()
+	echo, _ := echoServer(t)
+	nodes := []*v1.Node{node("n1", "127.0.0.1")}
+	addrs := &recordedAddresses{now: map[netip.Addr]bool{}} // the interface outlives the controller
+	newCloud := func() *Cloud {
+		pool, err := NewPool("127.78.0.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return New(Config{Pool: pool, Addresses: addrs, Drain: 100 * time.Millisecond})
+	}
+	first := newCloud()
+	svcA := service("22222222-aaaa-4000-8000-000000000001", "a", 18090, int32(echo.Port()))
+	st, err := first.EnsureLoadBalancer(ctx, "kubernetes", svcA, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcA.Status.LoadBalancer = *st
+	addrA := ingress(t, st)
+
+	// The second run, before it has seen svcA: a load balancer of its own takes the lowest free
+	// address, which is a's. Deleting a must then leave that address alone.
+	second := newCloud()
+	svcB := service("22222222-bbbb-4000-8000-000000000002", "b", 18091, int32(echo.Port()))
+	stB, err := second.EnsureLoadBalancer(ctx, "kubernetes", svcB, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ingress(t, stB) != addrA {
+		t.Fatalf("b got %s, want the lowest address %s (the test's premise)", ingress(t, stB), addrA)
+	}
+	if _, exists, _ := second.GetLoadBalancer(ctx, "kubernetes", svcA); exists {
+		t.Fatal("a's address is b's now, yet a's load balancer is reported to exist")
+	}
+	if err := second.EnsureLoadBalancerDeleted(ctx, "kubernetes", svcA); err != nil {
+		t.Fatal(err)
+	}
+	if !addrs.has(addrA) {
+		t.Fatalf("deleting a took %s, b's address, off the interface", addrA)
+	}
+	if err := second.EnsureLoadBalancerDeleted(ctx, "kubernetes", svcB); err != nil || addrs.has(addrA) {
+		t.Fatalf("deleting b: err %v, address still on the interface: %v", err, addrs.has(addrA))
+	}
+
+	// A third run that holds nothing: a's load balancer exists by its address, and deleting it takes
+	// the address off the interface.
+	if err := addrs.Add(addrA); err != nil {
+		t.Fatal(err)
+	}
+	third := newCloud()
+	got, exists, err := third.GetLoadBalancer(ctx, "kubernetes", svcA)
+	if err != nil || !exists || ingress(t, got) != addrA {
+		t.Fatalf("third run: GetLoadBalancer(a) = %+v, %v, %v; want %s, true", got, exists, err, addrA)
+	}
+	if err := third.EnsureLoadBalancerDeleted(ctx, "kubernetes", svcA); err != nil {
+		t.Fatal(err)
+	}
+	if addrs.has(addrA) {
+		t.Fatalf("a's address %s is still on the interface after the third run deleted a", addrA)
+	}
+}
+
 // closedWithNothing: the forwarder closed the connection without data (a
 // reset when it closed with the client's bytes unread).
 func closedWithNothing(got []byte, err error) bool {

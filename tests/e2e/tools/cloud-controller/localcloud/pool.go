@@ -122,6 +122,14 @@ func (p *Pool) Release(key string) (netip.Addr, bool) {
 	return a, ok
 }
 
+// Holder returns the key that holds a, if any.
+func (p *Pool) Holder(a netip.Addr) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key, ok := p.owner[a]
+	return key, ok
+}
+
 // InUse is the number of addresses held.
 func (p *Pool) InUse() int {
 	p.mu.Lock()
