@@ -10,7 +10,14 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
 import { applyDefaults } from "../sdk/settings";
-import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
+import {
+    handwrittenDeploymentSpec,
+    handwrittenDisruptionBudgetSpec,
+    handwrittenLabels,
+    handwrittenNetworkPolicySpec,
+    handwrittenServiceAnnotations,
+    handwrittenServiceSpec,
+} from "./handwritten";
 
 const NGINX_CONF = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
 
@@ -34,6 +41,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
         {
             metadata: { labels },
             type: "kubernetes.io/tls",
+            immutable: true,
             data: pulumi.secret({ "tls.crt": cert.certPem.apply(b64), "tls.key": key.privateKeyPem.apply(b64) }),
         },
         { additionalSecretOutputs: ["data", "stringData"] },
@@ -41,6 +49,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
 
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
         metadata: { labels },
+        immutable: true,
         data: { "default.conf": NGINX_CONF },
     });
 
@@ -53,7 +62,15 @@ export function build(name: string): pulumi.Output<unknown>[] {
         { deleteBeforeReplace: true },
     );
 
-    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: { name, labels }, spec: handwrittenServiceSpec(selector) }, { deleteBeforeReplace: true });
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: { name, labels }, spec: handwrittenDisruptionBudgetSpec(selector) }, { deleteBeforeReplace: true });
+
+    new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, { metadata: { name, labels }, spec: handwrittenNetworkPolicySpec(selector) }, { deleteBeforeReplace: true });
+
+    const service = new k8s.core.v1.Service(
+        `${name}-service`,
+        { metadata: { name, labels, annotations: handwrittenServiceAnnotations }, spec: handwrittenServiceSpec(selector) },
+        { deleteBeforeReplace: true },
+    );
 
     // What a program would export for this scenario (the component's outputs, less the load-balancer
     // ones, which a NodePort program has no use for).

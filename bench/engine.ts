@@ -27,7 +27,14 @@ import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
 import { applyDefaults } from "../sdk/settings";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { ControlPlane, findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
-import { handwrittenDeploymentSpec, handwrittenLabels, handwrittenServiceSpec } from "./handwritten";
+import {
+    handwrittenDeploymentSpec,
+    handwrittenDisruptionBudgetSpec,
+    handwrittenLabels,
+    handwrittenNetworkPolicySpec,
+    handwrittenServiceAnnotations,
+    handwrittenServiceSpec,
+} from "./handwritten";
 import { instanceName } from "./scenario";
 import { median } from "./stats";
 import { formatTimeline, summarizeTimelines, Timeline, timedUp } from "./timeline";
@@ -99,15 +106,24 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
         const name = instanceName(i);
         const { selector, labels } = handwrittenLabels(name, "kubectl");
         objects.push(
-            { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-tls`, labels }, type: "kubernetes.io/tls", data: { "tls.crt": b64(certPem), "tls.key": b64(keyPem) } },
-            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-config`, labels }, data: { "default.conf": config } },
+            {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: `${name}-tls`, labels },
+                type: "kubernetes.io/tls",
+                immutable: true,
+                data: { "tls.crt": b64(certPem), "tls.key": b64(keyPem) },
+            },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-config`, labels }, immutable: true, data: { "default.conf": config } },
             {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
                 metadata: { name, labels },
                 spec: handwrittenDeploymentSpec(selector, labels, `${name}-config`, `${name}-tls`),
             },
-            { apiVersion: "v1", kind: "Service", metadata: { name, labels }, spec: handwrittenServiceSpec(selector) },
+            { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name, labels }, spec: handwrittenDisruptionBudgetSpec(selector) },
+            { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, labels }, spec: handwrittenNetworkPolicySpec(selector) },
+            { apiVersion: "v1", kind: "Service", metadata: { name, labels, annotations: handwrittenServiceAnnotations }, spec: handwrittenServiceSpec(selector) },
         );
     }
     return objects;

@@ -8,6 +8,12 @@ export function handwrittenLabels(name: string, managedBy: string) {
     return { selector, labels: { ...selector, "app.kubernetes.io/managed-by": managedBy } };
 }
 
+/**
+ * The Service's annotations: for a NodePort Service the kubernetes provider's await only sleeps 10 s
+ * after the endpoints last changed (README "The Service wait"), so it is skipped. kubectl ignores it.
+ */
+export const handwrittenServiceAnnotations = { "pulumi.com/skipAwait": "true" };
+
 /** The Service's spec: the tutorial's NodePort, http on 8080 and https on 443. */
 export function handwrittenServiceSpec(selector: Record<string, string>) {
     return {
@@ -19,7 +25,8 @@ export function handwrittenServiceSpec(selector: Record<string, string>) {
         ],
     };
 }
-export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
+/** The pod spec: nginx on 8080 (http), 8443 (https) and 8081 (stub_status), config and TLS mounted read-only. */
+export function handwrittenPodSpec<T>(selector: Record<string, string>, configMapName: T, secretName: T) {
     const seccompProfile = { type: "RuntimeDefault" };
     const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
         httpGet: { path: "/healthz", port: "http" },
@@ -32,6 +39,14 @@ export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
         enableServiceLinks: true,
         automountServiceAccountToken: false,
         securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile },
+        terminationGracePeriodSeconds: 30,
+        // Soft spread over nodes, then zones: never leaves a pod pending.
+        topologySpreadConstraints: ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+            maxSkew: 1,
+            topologyKey,
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+        })),
         containers: [
             {
                 name: "nginx",
@@ -39,7 +54,10 @@ export function handwrittenPodSpec<T>(configMapName: T, secretName: T) {
                 ports: [
                     { name: "http", containerPort: 8080, protocol: "TCP" },
                     { name: "https", containerPort: 8443, protocol: "TCP" },
+                    { name: "status", containerPort: 8081, protocol: "TCP" },
                 ],
+                // Endpoints drop the pod before nginx stops taking connections.
+                lifecycle: { preStop: { sleep: { seconds: 5 } } },
                 readinessProbe: probe(0, 5),
                 livenessProbe: probe(5, 10),
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
@@ -74,7 +92,36 @@ export function handwrittenDeploymentSpec<T>(selector: Record<string, string>, l
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
             metadata: { labels },
-            spec: handwrittenPodSpec(configMapName, secretName),
+            spec: handwrittenPodSpec(selector, configMapName, secretName),
         },
+    };
+}
+
+/** The PodDisruptionBudget's spec: at most one pod evicted at a time by a drain. */
+export function handwrittenDisruptionBudgetSpec(selector: Record<string, string>) {
+    return { maxUnavailable: 1, selector: { matchLabels: selector } };
+}
+
+/** The NetworkPolicy's spec: ingress only to http and https, from anywhere; egress only to DNS. */
+export function handwrittenNetworkPolicySpec(selector: Record<string, string>) {
+    return {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [
+            {
+                ports: [
+                    { port: 8080, protocol: "TCP" },
+                    { port: 8443, protocol: "TCP" },
+                ],
+            },
+        ],
+        egress: [
+            {
+                ports: [
+                    { port: 53, protocol: "UDP" },
+                    { port: 53, protocol: "TCP" },
+                ],
+            },
+        ],
     };
 }

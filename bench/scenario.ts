@@ -13,5 +13,8 @@ export type Builder = (name: string) => pulumi.Output<unknown>[];
 export const VARIANTS = ["component", "baseline"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-/** Custom resources one instance registers: RandomId, PrivateKey, SelfSignedCert, Secret, ConfigMap, Deployment, Service. */
-export const CUSTOM_RESOURCES_PER_INSTANCE = 7;
+/**
+ * Custom resources one instance registers: RandomId, PrivateKey, SelfSignedCert, Secret, ConfigMap,
+ * Deployment, Service, PodDisruptionBudget, NetworkPolicy.
+ */
+export const CUSTOM_RESOURCES_PER_INSTANCE = 9;
