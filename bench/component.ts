@@ -1,10 +1,11 @@
 // The measured variant: the package's own NginxService, used the way its README shows.
 import * as pulumi from "@pulumi/pulumi";
-import { NginxService } from "../sdk";
+import { NginxService, NginxServiceArgs } from "../sdk";
 import { SCENARIO } from "./scenario";
 
-export function build(name: string, opts?: pulumi.ComponentResourceOptions): pulumi.Output<unknown>[] {
-    const nginx = new NginxService(name, { ...SCENARIO }, opts);
+/** `args` are added to the scenario's (part 2 passes `image` on the real cluster, where nothing is pulled). */
+export function build(name: string, opts?: pulumi.ComponentResourceOptions, args: NginxServiceArgs = {}): pulumi.Output<unknown>[] {
+    const nginx = new NginxService(name, { ...SCENARIO, ...args }, opts);
     return [
         nginx.serviceName,
         nginx.namespace,

@@ -4,6 +4,17 @@
 // toolchain, the control plane and the Pulumi environment come from tests/e2e/harness.ts, as for the
 // e2e suite.
 //
+// With --real-cluster the same rounds run on the real single-node cluster of `controlplane.sh start
+// --suite cluster` (tests/e2e/cluster/cluster.ts: real pods in containerd and runc, kube-proxy,
+// kube-router's NetworkPolicy firewall), a fresh one per round, in the kubeconfig's default namespace;
+// its toolchain is `toolchain.sh --check cluster`. Every command that talks to it runs inside the
+// cluster's network namespace: for the round, a temp bin dir first on PATH holds `kubectl` (nsenter) and
+// `pulumi` (tests/e2e/cluster/pulumiInNetns.ts, which also carries the engine's event stream out for the
+// timeline) wrappers of the toolchain's binaries. Nothing can be pulled there, so both the component
+// (stack config `image`) and the kubectl manifests use the cluster's locally built nginx image; on kwok,
+// which runs no container, both keep bench/handwritten.ts's image. Deployments are given the same
+// limits as on kwok (3-minute create timeouts in the program, `rollout status --timeout=180s`).
+//
 // For N = 1 and 20 instances of the scenario it times, in interleaved rounds:
 //   Pulumi:  `pulumi up --yes --skip-preview`, a no-change `pulumi preview --expect-no-changes`,
 //            `pulumi destroy --yes` (CLI, local file backend, plugins from the toolchain's bin dir);
@@ -17,7 +28,9 @@
 // registration and the critical path. It is not one of the timed ups above (those stay CLI runs, as
 // kubectl's are), and is followed by a `pulumi destroy`.
 //
-//   node dist/bench/engine.js [--runs 5] [--ns 1,20]
+//   node dist/bench/engine.js [--runs 5] [--ns 1,20] [--real-cluster]
+//
+// writes bench/results/engine-latest.json (kwok) or engine-cluster-latest.json (--real-cluster).
 import { SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -26,7 +39,8 @@ import { performance } from "perf_hooks";
 import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
 import { applyDefaults } from "../sdk/settings";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { ControlPlane, findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
+import { RealCluster } from "../tests/e2e/cluster/cluster";
+import { findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
 import {
     handwrittenDeploymentSpec,
     handwrittenDisruptionBudgetSpec,
@@ -56,6 +70,8 @@ export interface EngineRun {
 export interface EngineReport {
     ran: boolean;
     reason?: string;
+    /** True when the rounds ran on the real single-node cluster (--real-cluster), false on kwok. */
+    realCluster?: boolean;
     binDir?: string;
     versions?: { [tool: string]: string };
     runs?: EngineRun[];
@@ -98,7 +114,7 @@ function timed(cmd: string, args: string[], e: Env, cwd?: string): number {
 // ---------------------------------------------------------------------------------------------
 // kubectl side: the same objects as the component creates, written as manifests.
 
-function manifests(n: number, certPem: string, keyPem: string): object[] {
+function manifests(n: number, certPem: string, keyPem: string, image: string | undefined): object[] {
     const config = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     const objects: object[] = [];
@@ -119,7 +135,7 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
                 metadata: { name, labels },
-                spec: handwrittenDeploymentSpec(selector, labels, `${name}-config`, `${name}-tls`),
+                spec: handwrittenDeploymentSpec(selector, labels, `${name}-config`, `${name}-tls`, image),
             },
             { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name, labels }, spec: handwrittenDisruptionBudgetSpec(selector) },
             { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, labels }, spec: handwrittenNetworkPolicySpec(selector) },
@@ -127,6 +143,17 @@ function manifests(n: number, certPem: string, keyPem: string): object[] {
         );
     }
     return objects;
+}
+
+/** The manifests of every N as files in `dir` (JSON documents are YAML; kubectl reads either). */
+function writeManifests(dir: string, ns: number[], keys: { certPem: string; keyPem: string }, image: string | undefined): Map<number, string> {
+    const files = new Map<number, string>();
+    for (const n of ns) {
+        const file = path.join(dir, `nginx-${n}.yaml`);
+        fs.writeFileSync(file, manifests(n, keys.certPem, keys.keyPem, image).map((o) => `---\n${JSON.stringify(o, null, 2)}\n`).join(""));
+        files.set(n, file);
+    }
+    return files;
 }
 
 /** A key and self-signed certificate as in the tutorial (`make keys`), made once, outside the clock. */
@@ -166,6 +193,11 @@ function pulumiProject(root: string, codeDir: string): string {
     // itself is loaded from codeDir (NODE_PATH points its @pulumi/* requires at the same node_modules).
     const dir = path.join(root, "dist", "bench", "engine-project");
     fs.mkdirSync(dir, { recursive: true });
+    // Each round's backend is new: an earlier round's stack config (its salt, another cluster's `image`)
+    // must not carry over.
+    for (const file of fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
+        fs.rmSync(path.join(dir, file), { force: true });
+    }
     fs.writeFileSync(
         path.join(dir, "Pulumi.yaml"),
         ["name: nginx-service-bench", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.js", ""].join("\n"),
@@ -189,13 +221,24 @@ function pulumiCycle(n: number, project: string, e: Env): { ms: Record<Phase, nu
     return { ms: { up, preview, destroy }, previewClean: previewRun.status === 0 };
 }
 
-/** One more `pulumi up` of N = 1 through the Automation API, its engine events recorded; then destroyed. */
-async function timelineUp(project: string, bin: string, e: Env): Promise<Timeline> {
+/** A stack of the benchmark program with `count` instances (and the cluster's image, if it has one). */
+function initStack(project: string, stack: string, count: number, image: string | undefined, e: Env): void {
+    run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", stack], e);
+    run("pulumi", ["--non-interactive", "--cwd", project, "--stack", stack, "config", "set", "count", String(count)], e);
+    if (image !== undefined) {
+        run("pulumi", ["--non-interactive", "--cwd", project, "--stack", stack, "config", "set", "image", image], e);
+    }
+}
+
+/**
+ * One more `pulumi up` of N = 1 through the Automation API, its engine events recorded; then destroyed.
+ * `pulumiRoot` is where the Automation API finds bin/pulumi: the toolchain's, or the round's wrapper.
+ */
+async function timelineUp(project: string, pulumiRoot: string, image: string | undefined, e: Env): Promise<Timeline> {
     const stackName = "timeline-1";
-    run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", stackName], e);
-    run("pulumi", ["--non-interactive", "--cwd", project, "--stack", stackName, "config", "set", "count", "1"], e);
+    initStack(project, stackName, 1, image, e);
     const envVars = Object.fromEntries(Object.entries(e.env).filter((kv): kv is [string, string] => kv[1] !== undefined));
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+    const pulumiCommand = await PulumiCommand.get({ root: pulumiRoot });
     const stack = await LocalWorkspace.selectStack({ stackName, workDir: project }, { envVars, pulumiCommand });
     try {
         return await timedUp(stack);
@@ -219,9 +262,9 @@ function summarize(runs: EngineRun[], ns: number[]): NonNullable<EngineReport["p
     });
 }
 
-function printReport(perN: NonNullable<EngineReport["perN"]>): void {
+function printReport(perN: NonNullable<EngineReport["perN"]>, realCluster: boolean): void {
     console.log("");
-    console.log("Real engine vs kubectl (medians, ms; pulumi up = --skip-preview; kubectl up = apply + rollout status of each Deployment; preview = pulumi preview --expect-no-changes vs kubectl diff; destroy = pulumi destroy vs kubectl delete --wait)");
+    console.log(`Real engine vs kubectl on ${realCluster ? "the real single-node cluster (real pods)" : "kwok's control plane (fake pods)"} (medians, ms; pulumi up = --skip-preview; kubectl up = apply + rollout status of each Deployment; preview = pulumi preview --expect-no-changes vs kubectl diff; destroy = pulumi destroy vs kubectl delete --wait)`);
     const rows = [["N", "runs", ...PHASES.flatMap((ph) => [`pulumi ${ph}`, `kubectl ${ph}`, `ratio`])]];
     for (const p of perN) {
         rows.push([String(p.n), String(p.runs), ...PHASES.flatMap((ph) => [p.median.pulumi[ph].toFixed(0), p.median.kubectl[ph].toFixed(0), p.ratio[ph].toFixed(2)])]);
@@ -246,30 +289,65 @@ function printTimeline(timelines: { round: number; timeline: Timeline }[], summa
     console.log(`Round ${mid.round + 1} (the median total), ${formatTimeline(mid.timeline)}`);
 }
 
+/** Where a round runs: kwok's control plane, or the real single-node cluster with the wrappers that reach it. */
+interface RoundCluster {
+    kubeconfig: string;
+    /** First on the round's PATH: `pulumi` and `kubectl` wrappers that run the toolchain's inside the cluster's network namespace. */
+    wrapperBin?: string;
+    /** The nginx image of the component and the manifests; undefined: bench/handwritten.ts's (and the component's default). */
+    image?: string;
+    stop(): void;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The real single-node cluster for one round, and in `dir` a bin dir of wrappers that run the
+ * toolchain's `pulumi` (through pulumiInNetns.js, which relays the engine's event stream out for the
+ * Automation API) and `kubectl` inside the cluster's network namespace, as RealCluster.pulumiEnv() does
+ * for the suites. Stops the cluster if the wrappers cannot be written.
+ */
+function startRealCluster(bin: string, dir: string): RoundCluster {
+    const cluster = RealCluster.start(bin);
+    try {
+        const wrapperBin = path.join(dir, "netns", "bin");
+        fs.mkdirSync(wrapperBin, { recursive: true });
+        const wrapper = (name: string, argv: string[]) =>
+            fs.writeFileSync(path.join(wrapperBin, name), `#!/bin/sh\nexec ${argv.map(shellQuote).join(" ")} "$@"\n`, { mode: 0o755 });
+        wrapper("pulumi", [process.execPath, require.resolve("../tests/e2e/cluster/pulumiInNetns"), cluster.netnsPath, path.join(bin, "pulumi")]);
+        wrapper("kubectl", [...cluster.nsenter, path.join(bin, "kubectl")]);
+        return { kubeconfig: cluster.kubeconfig, wrapperBin, image: cluster.info.NGINX_IMAGE, stop: () => cluster.stop() };
+    } catch (err) {
+        cluster.stop();
+        throw err;
+    }
+}
+
 /**
  * One round in a cluster and a Pulumi backend of its own: every N, Pulumi and kubectl back to back
- * (which goes first alternates by round). A fresh control plane per round, so no round inherits
- * another's objects or API server caches; a round that fails (the control plane, a time-out) is
+ * (which goes first alternates by round). A fresh control plane (or real cluster) per round, so no round
+ * inherits another's objects or API server caches; a round that fails (the control plane, a time-out) is
  * recorded and left out, and the others stand.
  */
 async function engineRound(
     round: number,
     ns: number[],
-    options: { root: string; bin: string; codeDir: string },
-    files: Map<number, string>,
+    options: { root: string; bin: string; codeDir: string; realCluster: boolean },
+    keys: { certPem: string; keyPem: string },
     warmUp: boolean,
 ): Promise<{ runs: EngineRun[]; timeline?: Timeline }> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-engine-"));
-    let controlPlane: ControlPlane | undefined;
+    let cluster: RoundCluster | undefined;
     try {
-        controlPlane = startControlPlane(options.bin);
-        const { envVars } = pulumiEnvVars(work, options.bin, controlPlane.kubeconfig);
+        cluster = options.realCluster ? startRealCluster(options.bin, work) : startControlPlane(options.bin);
+        const { envVars } = pulumiEnvVars(work, options.bin, cluster.kubeconfig);
+        const PATH = cluster.wrapperBin === undefined ? envVars.PATH : `${cluster.wrapperBin}${path.delimiter}${envVars.PATH}`;
         // NODE_PATH: the program runs from a copy of dist/ outside the repository (see pulumiProject).
-        const e: Env = { env: { ...process.env, ...envVars, NODE_PATH: path.join(options.root, "node_modules") } };
+        const e: Env = { env: { ...process.env, ...envVars, PATH, NODE_PATH: path.join(options.root, "node_modules") } };
+        const files = writeManifests(work, ns, keys, cluster.image);
         const project = pulumiProject(options.root, options.codeDir);
         for (const n of ns) {
-            run("pulumi", ["--non-interactive", "--cwd", project, "stack", "init", `bench-${n}`], e);
-            run("pulumi", ["--non-interactive", "--cwd", project, "--stack", `bench-${n}`, "config", "set", "count", String(n)], e);
+            initStack(project, `bench-${n}`, n, cluster.image, e);
         }
         if (warmUp) {
             // Discarded: plugin start-up, API server caches, node's compile cache.
@@ -288,7 +366,8 @@ async function engineRound(
         }
         // The timeline is an extra: if it fails, the round's timed runs above still stand.
         try {
-            const timeline = await timelineUp(project, options.bin, e);
+            const pulumiRoot = path.dirname(cluster.wrapperBin ?? options.bin);
+            const timeline = await timelineUp(project, pulumiRoot, cluster.image, e);
             process.stderr.write(`engine round ${round + 1} N=1 timeline (load ${os.loadavg()[0].toFixed(1)}):\n${formatTimeline(timeline)}\n`);
             return { runs, timeline };
         } catch (err) {
@@ -297,39 +376,46 @@ async function engineRound(
         }
     } finally {
         try {
-            controlPlane?.stop();
+            cluster?.stop();
         } finally {
             fs.rmSync(work, { recursive: true, force: true });
         }
     }
 }
 
-export async function runEngineBenchmark(options: { root: string; bin: string; runs: number; ns?: number[]; codeDir?: string }): Promise<EngineReport> {
+export async function runEngineBenchmark(options: {
+    root: string;
+    bin: string;
+    runs: number;
+    ns?: number[];
+    codeDir?: string;
+    /** The real single-node cluster (`controlplane.sh start --suite cluster`) instead of kwok's control plane. */
+    realCluster?: boolean;
+}): Promise<EngineReport> {
     const ns = options.ns ?? ENGINE_NS;
+    const realCluster = options.realCluster === true;
     const codeDir = options.codeDir ?? path.resolve(__dirname, "..");
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-bench-manifests-"));
     const e: Env = { env: { ...process.env, PATH: `${options.bin}${path.delimiter}${process.env.PATH}` } };
     try {
-        const versions = {
+        const versions: { [tool: string]: string } = {
             pulumi: run("pulumi", ["version"], e).stdout.trim(),
             kubectl: run("kubectl", ["version", "--client", "-o", "json"], e).stdout.match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? "?",
             server: run(path.join(options.bin, "kube-apiserver"), ["--version"], e).stdout.trim(),
         };
-        const keys = makeKeys(work, e);
-        const files = new Map<number, string>();
-        for (const n of ns) {
-            const file = path.join(work, `nginx-${n}.yaml`);
-            // JSON documents are YAML; kubectl reads either.
-            fs.writeFileSync(file, manifests(n, keys.certPem, keys.keyPem).map((o) => `---\n${JSON.stringify(o, null, 2)}\n`).join(""));
-            files.set(n, file);
+        if (realCluster) {
+            versions.kubelet = run(path.join(options.bin, "kubelet"), ["--version"], e).stdout.trim();
+            versions.containerd = run("containerd", ["--version"], e).stdout.trim();
+            versions.runc = run("runc", ["--version"], e).stdout.split("\n")[0].trim();
         }
+        const keys = makeKeys(work, e);
         const runs: EngineRun[] = [];
         const timelines: { round: number; timeline: Timeline }[] = [];
         const failures: { round: number; error: string }[] = [];
         const loadStart = os.loadavg();
         for (let round = 0; round < options.runs; round++) {
             try {
-                const result = await engineRound(round, ns, { root: options.root, bin: options.bin, codeDir }, files, round === 0);
+                const result = await engineRound(round, ns, { root: options.root, bin: options.bin, codeDir, realCluster }, keys, round === 0);
                 runs.push(...result.runs);
                 if (result.timeline !== undefined) {
                     timelines.push({ round, timeline: result.timeline });
@@ -342,7 +428,7 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
             }
         }
         const perN = summarize(runs, ns);
-        printReport(perN);
+        printReport(perN, realCluster);
         const timeline = summarizeTimelines(timelines.map((t) => t.timeline));
         const loadavg = { start: loadStart, end: os.loadavg() };
         printTimeline(timelines, timeline);
@@ -350,20 +436,21 @@ export async function runEngineBenchmark(options: { root: string; bin: string; r
         if (failures.length > 0) {
             console.log(`engine: ${failures.length} of ${options.runs} rounds failed and are left out (see the JSON)`);
         }
-        return { ran: true, binDir: options.bin, versions, runs, perN, timelines, timeline, loadavg, failures };
+        return { ran: true, realCluster, binDir: options.bin, versions, runs, perN, timelines, timeline, loadavg, failures };
     } finally {
         fs.rmSync(work, { recursive: true, force: true });
     }
 }
 
-/** Runs part 2 where the toolchain is built; otherwise prints one line saying why not. */
-export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[]; codeDir?: string }): Promise<EngineReport> {
-    const { bin, reason } = findToolchain();
+/** Runs part 2 where the toolchain is built (for the real cluster: its groups); otherwise prints one line saying why not. */
+export async function runEngineBenchmarkIfBuilt(options: { root: string; runs: number; ns?: number[]; codeDir?: string; realCluster?: boolean }): Promise<EngineReport> {
+    const realCluster = options.realCluster === true;
+    const { bin, reason } = findToolchain(realCluster ? "cluster" : "kwok");
     if (bin === undefined) {
         console.log(`\nengine benchmark (part 2) skipped: the e2e toolchain is not built: ${reason}`);
-        return { ran: false, reason };
+        return { ran: false, realCluster, reason };
     }
-    return runEngineBenchmark({ root: options.root, bin, runs: options.runs, ns: options.ns, codeDir: options.codeDir });
+    return runEngineBenchmark({ root: options.root, bin, runs: options.runs, ns: options.ns, codeDir: options.codeDir, realCluster });
 }
 
 if (require.main === module) {
@@ -372,10 +459,11 @@ if (require.main === module) {
         const i = argv.indexOf(name);
         return i >= 0 ? argv[i + 1] : undefined;
     };
+    const realCluster = argv.includes("--real-cluster");
     const root = path.resolve(__dirname, "..", "..");
-    runEngineBenchmarkIfBuilt({ root, runs: Number(arg("--runs") ?? 5), ns: arg("--ns")?.split(",").map(Number) })
+    runEngineBenchmarkIfBuilt({ root, runs: Number(arg("--runs") ?? 5), ns: arg("--ns")?.split(",").map(Number), realCluster })
         .then((report) => {
-            const out = path.join(root, "bench", "results", "engine-latest.json");
+            const out = path.join(root, "bench", "results", realCluster ? "engine-cluster-latest.json" : "engine-latest.json");
             fs.mkdirSync(path.dirname(out), { recursive: true });
             fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
         })

@@ -25,8 +25,15 @@ export function handwrittenServiceSpec(selector: Record<string, string>) {
         ],
     };
 }
+/**
+ * The image both baselines use by default (the component's default too: part 1 checks that the inputs
+ * are the same). Part 2 on the real single-node cluster, where nothing can be pulled, passes the
+ * cluster's locally built image instead.
+ */
+export const HANDWRITTEN_IMAGE = "nginxinc/nginx-unprivileged:1.28.0-alpine";
+
 /** The pod spec: nginx on 8080 (http), 8443 (https) and 8081 (stub_status), config and TLS mounted read-only. */
-export function handwrittenPodSpec<T>(selector: Record<string, string>, configMapName: T, secretName: T) {
+export function handwrittenPodSpec<T>(selector: Record<string, string>, configMapName: T, secretName: T, image: string = HANDWRITTEN_IMAGE) {
     const seccompProfile = { type: "RuntimeDefault" };
     const probe = (initialDelaySeconds: number, periodSeconds: number) => ({
         httpGet: { path: "/healthz", port: "http" },
@@ -50,7 +57,7 @@ export function handwrittenPodSpec<T>(selector: Record<string, string>, configMa
         containers: [
             {
                 name: "nginx",
-                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                image,
                 ports: [
                     { name: "http", containerPort: 8080, protocol: "TCP" },
                     { name: "https", containerPort: 8443, protocol: "TCP" },
@@ -85,14 +92,20 @@ export function handwrittenPodSpec<T>(selector: Record<string, string>, configMa
 }
 
 /** The Deployment's spec around {@link handwrittenPodSpec}, as both baselines write it. */
-export function handwrittenDeploymentSpec<T>(selector: Record<string, string>, labels: Record<string, string>, configMapName: T, secretName: T) {
+export function handwrittenDeploymentSpec<T>(
+    selector: Record<string, string>,
+    labels: Record<string, string>,
+    configMapName: T,
+    secretName: T,
+    image: string = HANDWRITTEN_IMAGE,
+) {
     return {
         replicas: 1,
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
             metadata: { labels },
-            spec: handwrittenPodSpec(selector, configMapName, secretName),
+            spec: handwrittenPodSpec(selector, configMapName, secretName, image),
         },
     };
 }
