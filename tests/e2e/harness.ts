@@ -202,6 +202,30 @@ export async function pulumiEnv(bin: string, kubeconfig: string, pulumiRoot = pa
     return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
+/**
+ * What a kwok-suite test file's `before` does: the control plane from the built toolchain and a Pulumi
+ * environment on it. Stops the control plane if the environment fails.
+ */
+export async function startControlPlaneWithPulumi(): Promise<{ cluster: ControlPlane; env: PulumiEnv }> {
+    const bin = toolchainBin();
+    const cluster = startControlPlane(bin);
+    try {
+        return { cluster, env: await pulumiEnv(bin, cluster.kubeconfig) };
+    } catch (error) {
+        cluster.stop();
+        throw error;
+    }
+}
+
+/** Its `after`: stops the control plane, and removes the Pulumi environment even if the stop fails. */
+export function stopControlPlaneWithPulumi(cluster: ControlPlane | undefined, env: PulumiEnv | undefined): void {
+    try {
+        cluster?.stop();
+    } finally {
+        env?.cleanup();
+    }
+}
+
 /** A stack of the program in `workDir` (a directory of this repository with a Pulumi.yaml). */
 export async function stackFor(env: PulumiEnv, workDir: string, stackName: string, config: { [key: string]: string }): Promise<Stack> {
     const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: env.envVars, pulumiCommand: env.command });

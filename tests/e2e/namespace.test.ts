@@ -10,30 +10,35 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { generatePrivateKey, issueSelfSignedCert } from "../harness/realTls";
-import { ControlPlane, createRestrictedNamespace, disposeStack, eventually, exists, kubectl, kubectlJson, pulumiEnv, PulumiEnv, REPO, stackFor, startControlPlane, toolchainBin } from "./harness";
+import {
+    ControlPlane,
+    createRestrictedNamespace,
+    disposeStack,
+    eventually,
+    exists,
+    kubectl,
+    kubectlJson,
+    PulumiEnv,
+    REPO,
+    stackFor,
+    startControlPlaneWithPulumi,
+    stopControlPlaneWithPulumi,
+} from "./harness";
 
 const NAMESPACE = "team-b";
 const SECRET = "byo-cert";
 const NAMES = ["my-nginx", `my-nginx.${NAMESPACE}`, `my-nginx.${NAMESPACE}.svc`, `my-nginx.${NAMESPACE}.svc.cluster.local`];
 
-let cluster: ControlPlane | undefined;
+let cluster: ControlPlane;
 let env: PulumiEnv;
 let kubeconfig: string;
 
 before(async () => {
-    const bin = toolchainBin();
-    cluster = startControlPlane(bin);
+    ({ cluster, env } = await startControlPlaneWithPulumi());
     kubeconfig = cluster.kubeconfig;
-    env = await pulumiEnv(bin, kubeconfig);
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopControlPlaneWithPulumi(cluster, env));
 
 /** A kubernetes.io/tls Secret named {@link SECRET} in `namespace`, with a new self-signed certificate for `commonName`; returns the certificate. */
 function createTlsSecret(namespace: string, commonName: string): string {

@@ -20,11 +20,10 @@ import {
     exists,
     kubectl,
     kubectlJson,
-    pulumiEnv,
     PulumiEnv,
     stackFor,
-    startControlPlane,
-    toolchainBin,
+    startControlPlaneWithPulumi,
+    stopControlPlaneWithPulumi,
 } from "./harness";
 
 const NAMESPACE = "e2e-consumer";
@@ -41,16 +40,14 @@ describe("the package installed from a git URL into a new program", () => {
     let outputs: Record<string, any> = {};
 
     before(async () => {
-        const bin = toolchainBin();
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-package-"));
         const clone = path.join(tmp, "clone");
         run("git", ["clone", "--quiet", REPO_ROOT, clone], tmp);
         consumer = path.join(tmp, "consumer");
         writeConsumer(consumer, `git+file://${clone}`, { "@pulumi/pulumi": CONSUMER_PULUMI });
         installConsumer(consumer);
-        cluster = startControlPlane(bin);
+        ({ cluster, env } = await startControlPlaneWithPulumi());
         kubeconfig = cluster.kubeconfig;
-        env = await pulumiEnv(bin, kubeconfig);
         createRestrictedNamespace(kubeconfig, NAMESPACE);
         stack = await stackFor(env, consumer, `e2e-${process.pid}`, { namespace: NAMESPACE });
     });
@@ -58,10 +55,12 @@ describe("the package installed from a git URL into a new program", () => {
     after(async () => {
         try {
             await disposeStack(stack);
-            cluster?.stop();
         } finally {
-            env?.cleanup();
-            if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+            try {
+                stopControlPlaneWithPulumi(cluster, env);
+            } finally {
+                if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+            }
         }
     });
 

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ControlPlane, createRestrictedNamespace, pulumiEnv, PulumiEnv, REPO, stackFor, startControlPlane, toolchainBin } from "./harness";
+import { ControlPlane, createRestrictedNamespace, PulumiEnv, REPO, stackFor, startControlPlaneWithPulumi, stopControlPlaneWithPulumi } from "./harness";
 
 interface Case {
     dir: string;
@@ -72,23 +72,20 @@ async function main(): Promise<void> {
     const baseRef = process.argv[2] ?? git("merge-base", "HEAD", "main");
     const headRef = process.argv[3] ?? "HEAD";
     console.log(`deploy with ${baseRef} (${git("rev-parse", "--short", baseRef)}), preview with ${headRef} (${git("rev-parse", "--short", headRef)})`);
-    const bin = toolchainBin();
     const base = exportTree(baseRef);
     const head = exportTree(headRef);
     let cluster: ControlPlane | undefined;
     let env: PulumiEnv | undefined;
     const problems: string[] = [];
     try {
-        cluster = startControlPlane(bin);
-        env = await pulumiEnv(bin, cluster.kubeconfig);
+        ({ cluster, env } = await startControlPlaneWithPulumi());
         for (const [index, c] of CASES.entries()) {
             problems.push(...(await checkCase(env, cluster.kubeconfig, c, index, base, head)));
         }
     } finally {
         try {
-            cluster?.stop();
+            stopControlPlaneWithPulumi(cluster, env);
         } finally {
-            env?.cleanup();
             fs.rmSync(base, { recursive: true, force: true });
             fs.rmSync(head, { recursive: true, force: true });
         }

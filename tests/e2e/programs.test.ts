@@ -19,37 +19,28 @@ import {
     kubectl,
     kubectlJson,
     kubectlResult,
-    pulumiEnv,
     PulumiEnv,
     readAllFiles,
     REPO,
     stackFor,
-    startControlPlane,
-    toolchainBin,
+    startControlPlaneWithPulumi,
+    stopControlPlaneWithPulumi,
 } from "./harness";
 
 /** The address tests/e2e/kwok/service-load-balancer.yaml gives every LoadBalancer Service. */
 const KWOK_LB_IP = "192.0.2.10";
 const LB_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
 
-let cluster: ControlPlane | undefined;
+let cluster: ControlPlane;
 let env: PulumiEnv;
 let kubeconfig: string;
 
 before(async () => {
-    const bin = toolchainBin();
-    cluster = startControlPlane(bin);
+    ({ cluster, env } = await startControlPlaneWithPulumi());
     kubeconfig = cluster.kubeconfig;
-    env = await pulumiEnv(bin, kubeconfig);
 });
 
-after(() => {
-    try {
-        cluster?.stop();
-    } finally {
-        env?.cleanup();
-    }
-});
+after(() => stopControlPlaneWithPulumi(cluster, env));
 
 interface Program {
     dir: string;
