@@ -299,23 +299,17 @@ interface RoundCluster {
     stop(): void;
 }
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /**
- * The real single-node cluster for one round, and in `dir` a bin dir of wrappers that run the
- * toolchain's `pulumi` (through pulumiInNetns.js, which relays the engine's event stream out for the
- * Automation API) and `kubectl` inside the cluster's network namespace, as RealCluster.pulumiEnv() does
- * for the suites. Stops the cluster if the wrappers cannot be written.
+ * The real single-node cluster for one round, and in `dir` a bin dir of its wrappers
+ * (RealCluster.writeWrappers: `pulumi` and `kubectl` inside the cluster's network namespace, the
+ * engine's event stream relayed out for the Automation API). Stops the cluster if they cannot be written.
  */
 function startRealCluster(bin: string, dir: string): RoundCluster {
     const cluster = RealCluster.start(bin);
     try {
         const wrapperBin = path.join(dir, "netns", "bin");
         fs.mkdirSync(wrapperBin, { recursive: true });
-        const wrapper = (name: string, argv: string[]) =>
-            fs.writeFileSync(path.join(wrapperBin, name), `#!/bin/sh\nexec ${argv.map(shellQuote).join(" ")} "$@"\n`, { mode: 0o755 });
-        wrapper("pulumi", [process.execPath, require.resolve("../tests/e2e/cluster/pulumiInNetns"), cluster.netnsPath, path.join(bin, "pulumi")]);
-        wrapper("kubectl", [...cluster.nsenter, path.join(bin, "kubectl")]);
+        cluster.writeWrappers(wrapperBin);
         return { kubeconfig: cluster.kubeconfig, wrapperBin, image: cluster.info.NGINX_IMAGE, stop: () => cluster.stop() };
     } catch (err) {
         cluster.stop();

@@ -256,17 +256,25 @@ export class RealCluster {
     }
 
     /**
+     * Writes into `dir` a `pulumi` and a `kubectl` that run the toolchain's binaries inside the cluster's
+     * namespace: `pulumi` through pulumiInNetns.ts, which carries the engine's event stream back out.
+     */
+    writeWrappers(dir: string): void {
+        const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+        const wrapper = (name: string, argv: string[]) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec ${argv.map(quote).join(" ")} "$@"\n`, { mode: 0o755 });
+        wrapper("pulumi", [process.execPath, path.join(__dirname, "pulumiInNetns.js"), this.netnsPath, path.join(this.bin, "pulumi")]);
+        wrapper("kubectl", [...this.nsenter, path.join(this.bin, "kubectl")]);
+    }
+
+    /**
      * A hermetic Pulumi environment whose CLI runs inside the cluster's namespace: `PulumiCommand`
-     * gets a root whose bin/pulumi runs the toolchain's CLI there (through pulumiInNetns.ts, which
-     * carries the engine's event stream back out), so the engine, language host and providers all
-     * start there. Its cleanup removes that root too.
+     * gets a root whose bin/pulumi is {@link writeWrappers}'s, so the engine, language host and
+     * providers all start there. Its cleanup removes that root too.
      */
     async pulumiEnv(): Promise<PulumiEnv> {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-ns-"));
         fs.mkdirSync(path.join(root, "bin"));
-        const wrapper = [process.execPath, path.join(__dirname, "pulumiInNetns.js"), this.netnsPath, path.join(this.bin, "pulumi")];
-        const script = `#!/bin/sh\nexec ${wrapper.join(" ")} "$@"\n`;
-        fs.writeFileSync(path.join(root, "bin", "pulumi"), script, { mode: 0o755 });
+        this.writeWrappers(path.join(root, "bin"));
         const env = await pulumiEnv(this.bin, this.kubeconfig, root);
         return {
             ...env,
