@@ -520,6 +520,11 @@ start_real_node() {
 
   wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
     kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  # kube-proxy has synced once the DNS Service's address is in its rules. Waited for before kube-router
+  # starts: kube-router rewrites the whole filter table from a copy it has just read, so a chain
+  # kube-proxy creates in between is lost and kube-proxy's first sync fails ("Chain 'KUBE-SERVICES'
+  # does not exist", retry in 30 s). Seen once in CI, where the rules were still missing 60 s later.
+  wait_for "kube-proxy rules" 60 bash -c "${IN_NS[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
   # NetworkPolicy: kube-router's firewall only (iptables filter rules and ipsets of this namespace,
   # through the same iptables binary, hence the same nf_tables backend, as kube-proxy), started once
   # the node it looks up by name is registered. No BGP router, service proxy, load balancer
@@ -534,8 +539,6 @@ start_real_node() {
     --service-cluster-ip-range "$REAL_SERVICE_CIDR" \
     --v=1
   wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
-  # kube-proxy has synced once the DNS Service's address is in its rules.
-  wait_for "kube-proxy rules" 60 bash -c "${IN_NS[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
   # kube-router's firewall is in place once FORWARD jumps to its chain.
   wait_for "kube-router firewall" 60 bash -c "${IN_NS[*]} iptables-save -t filter | grep -q -- '-A FORWARD .*-j KUBE-ROUTER-FORWARD'"
 }
