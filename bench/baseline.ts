@@ -8,8 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
-import { applyDefaults } from "../sdk/settings";
+import { renderNginxConfig } from "../sdk/nginxConfig";
+import { resolveSettings } from "../sdk/settings";
+import { nginxConfigOptions } from "../sdk/workload";
 import {
     handwrittenDeploymentSpec,
     handwrittenDisruptionBudgetSpec,
@@ -19,7 +20,7 @@ import {
     handwrittenServiceSpec,
 } from "./handwritten";
 
-const NGINX_CONF = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
+const NGINX_CONF = renderNginxConfig(nginxConfigOptions(resolveSettings("bench", {})));
 
 export function build(name: string): pulumi.Output<unknown>[] {
     const { selector, labels } = handwrittenLabels(name, "pulumi");

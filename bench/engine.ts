@@ -36,8 +36,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { nginxConfigOptions, renderNginxConfig } from "../sdk/config";
-import { applyDefaults } from "../sdk/settings";
+import { renderNginxConfig } from "../sdk/nginxConfig";
+import { resolveSettings } from "../sdk/settings";
+import { nginxConfigOptions } from "../sdk/workload";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { RealCluster } from "../tests/e2e/cluster/cluster";
 import { findToolchain, pulumiEnvVars, run as runCommand, startControlPlane } from "../tests/e2e/harness";
@@ -115,7 +116,7 @@ function timed(cmd: string, args: string[], e: Env, cwd?: string): number {
 // kubectl side: the same objects as the component creates, written as manifests.
 
 function manifests(n: number, certPem: string, keyPem: string, image: string | undefined): object[] {
-    const config = renderNginxConfig(nginxConfigOptions(applyDefaults("bench", {})));
+    const config = renderNginxConfig(nginxConfigOptions(resolveSettings("bench", {})));
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     const objects: object[] = [];
     for (let i = 0; i < n; i++) {

@@ -1,6 +1,60 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Settings } from "./settings";
+import { at, checkPositiveInt, found, Problem, Resolved, show, withDefaults } from "./checks";
+import { NamingSettings } from "./names";
+
+// Keeping the instance available: the PodDisruptionBudget, the autoscaler and the spread of its pods.
+
+/**
+ * Autoscaling with a HorizontalPodAutoscaler (autoscaling/v2) on CPU utilization. With it the
+ * Deployment's replica count belongs to the autoscaler: the component leaves `spec.replicas` out.
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ */
+export interface AutoscalingArgs {
+    /**
+     * Fewest pods the autoscaler keeps, at least 1.
+     * @default 2
+     */
+    minReplicas?: number;
+    /**
+     * Most pods the autoscaler starts; at least `minReplicas`.
+     * @default 10
+     */
+    maxReplicas?: number;
+    /**
+     * Average CPU use the autoscaler aims for, in percent of the CPU request (`resources.cpuRequest`).
+     * @default 80 (the autoscaling/v1 API's own default)
+     * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v1/
+     */
+    targetCPUUtilizationPercentage?: number;
+}
+
+/** What {@link AutoscalingArgs} fields left unset are, as their `@default` says. @internal */
+export const AUTOSCALING_DEFAULTS = {
+    minReplicas: 2,
+    maxReplicas: 10,
+    targetCPUUtilizationPercentage: 80,
+};
+
+/** @internal */
+export interface AvailabilitySettings {
+    /** Undefined when `autoscaling` is not given: `replicas` pods, no autoscaler. */
+    autoscaling: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number } | undefined;
+}
+
+/** `autoscaling` with its defaults, and its bounds; a fixed `replicas` beside it is a cross-feature rule. @internal */
+export function resolveAvailability(given: AutoscalingArgs | undefined): Resolved<AvailabilitySettings> {
+    const autoscaling = given === undefined ? undefined : withDefaults(given, AUTOSCALING_DEFAULTS);
+    if (autoscaling === undefined) {
+        return { settings: { autoscaling }, problems: [] };
+    }
+    const problems: (Problem | undefined)[] = [checkPositiveInt("autoscaling.minReplicas", autoscaling.minReplicas), checkPositiveInt("autoscaling.maxReplicas", autoscaling.maxReplicas)];
+    if (autoscaling.maxReplicas < autoscaling.minReplicas) {
+        problems.push(at("autoscaling.maxReplicas", `autoscaling.maxReplicas (${show(autoscaling.maxReplicas)}) must be at least autoscaling.minReplicas (${show(autoscaling.minReplicas)})`));
+    }
+    problems.push(checkPositiveInt("autoscaling.targetCPUUtilizationPercentage", autoscaling.targetCPUUtilizationPercentage));
+    return { settings: { autoscaling }, problems: found(problems) };
+}
 
 /**
  * The topologies the pods are spread over, node first, then zone (the well-known labels kubelets and
@@ -15,7 +69,7 @@ export const SPREAD_TOPOLOGY_KEYS = ["kubernetes.io/hostname", "topology.kuberne
  * without a zone label still run every replica.
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
  */
-export function topologySpread(settings: Settings): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+export function topologySpread(settings: NamingSettings): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return SPREAD_TOPOLOGY_KEYS.map((topologyKey) => ({
         maxSkew: 1,
         topologyKey,
@@ -35,7 +89,7 @@ export function topologySpread(settings: Settings): k8s.types.input.core.v1.Topo
  * until the autoscaler's next sync (15 s by default) raises it to `minReplicas`.
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling
  */
-export function deploymentReplicas(settings: Settings): { replicas?: pulumi.Input<number> } {
+export function deploymentReplicas(settings: AvailabilitySettings & { replicas: pulumi.Input<number> }): { replicas?: pulumi.Input<number> } {
     return settings.autoscaling === undefined ? { replicas: settings.replicas } : {};
 }
 
@@ -45,7 +99,7 @@ export function deploymentReplicas(settings: Settings): { replicas?: pulumi.Inpu
  * it still allows the eviction, so a drain is never blocked forever, and it needs no replica count.
  * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
  */
-export function createDisruptionBudget(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+export function createDisruptionBudget(settings: NamingSettings, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
     return new k8s.policy.v1.PodDisruptionBudget(
         `${settings.name}-pdb`,
         {
@@ -62,7 +116,7 @@ export function createDisruptionBudget(settings: Settings, opts: pulumi.CustomRe
  * container's CPU request; undefined without `autoscaling`.
  * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
  */
-export function createAutoscaler(settings: Settings, deploymentName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.autoscaling.v2.HorizontalPodAutoscaler | undefined {
+export function createAutoscaler(settings: NamingSettings & AvailabilitySettings, deploymentName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.autoscaling.v2.HorizontalPodAutoscaler | undefined {
     const autoscaling = settings.autoscaling;
     if (autoscaling === undefined) {
         return undefined;

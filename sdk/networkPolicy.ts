@@ -1,8 +1,112 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkPolicyPeerArgs } from "./args";
+import { at, checkBoolean, found, isCidr, keyValueProblems, Problem, Resolved, show, withDefaults } from "./checks";
+import { MetricsSettings } from "./metrics";
+import { NamingSettings } from "./names";
 import { HTTP_PORT, HTTPS_PORT, METRICS_PORT, STATUS_PORT } from "./pod";
-import { Settings } from "./settings";
+import { TlsSettings } from "./tls";
+import { UpstreamSettings } from "./upstream";
+
+/**
+ * A source allowed to reach nginx: pods by labels (in the component's namespace, or in the namespaces
+ * `namespaceLabels` selects), all pods of the namespaces with `namespaceLabels`, or an IP range. `cidr`
+ * cannot be combined with the labels (the API's rule).
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
+ */
+export interface NetworkPolicyPeerArgs {
+    /**
+     * Labels of the namespaces whose pods may connect (`kubernetes.io/metadata.name` selects one by name).
+     * @default - the component's namespace, when `podLabels` is set
+     */
+    namespaceLabels?: { [key: string]: string };
+    /**
+     * Labels of the pods that may connect.
+     * @default - every pod of the selected namespaces
+     */
+    podLabels?: { [key: string]: string };
+    /**
+     * Clients in this IP range (like 203.0.113.0/24), such as a load balancer's or an office's; what
+     * nginx sees as the source depends on the Service's `externalTrafficPolicy`.
+     * @default - none
+     */
+    cidr?: string;
+}
+
+/**
+ * The NetworkPolicy of the nginx pods: ingress only to nginx's ports, egress only to DNS. It takes
+ * effect where the cluster's network plugin enforces NetworkPolicy.
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface NetworkPolicyArgs {
+    /**
+     * Create the NetworkPolicy. `false` leaves the pods' traffic unrestricted.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Sources allowed to reach nginx's ports; at least one when given.
+     * @default - any source, in the cluster or outside it
+     */
+    allowFrom?: NetworkPolicyPeerArgs[];
+}
+
+/** What {@link NetworkPolicyArgs} fields left unset are, as their `@default` says. @internal */
+export const NETWORK_POLICY_DEFAULTS = {
+    enabled: true,
+};
+
+/** @internal */
+export interface NetworkPolicySettings {
+    networkPolicy: { enabled: boolean; allowFrom: NetworkPolicyPeerArgs[] | undefined };
+}
+
+/** `networkPolicy` with its defaults, and its allowed sources, each a valid API peer. @internal */
+export function resolveNetworkPolicy(given: NetworkPolicyArgs | undefined): Resolved<NetworkPolicySettings> {
+    const policy = { ...withDefaults(given, NETWORK_POLICY_DEFAULTS), allowFrom: given?.allowFrom };
+    const settings = { networkPolicy: policy };
+    const problems: (Problem | undefined)[] = [checkBoolean("networkPolicy.enabled", policy.enabled)];
+    const allowFrom = policy.allowFrom;
+    if (allowFrom === undefined) {
+        return { settings, problems: found(problems) };
+    }
+    if (!policy.enabled) {
+        problems.push(at("networkPolicy.allowFrom", `networkPolicy.allowFrom (${show(allowFrom)}) is set but networkPolicy.enabled is false: nothing restricts the pods`));
+    }
+    if (!Array.isArray(allowFrom) || allowFrom.length === 0) {
+        // An empty list would read as "nobody" but the API's empty `from` means "everyone".
+        problems.push(at("networkPolicy.allowFrom", `networkPolicy.allowFrom must list at least one source (leave it unset to allow any), got ${show(allowFrom)}`));
+        return { settings, problems: found(problems) };
+    }
+    allowFrom.forEach((peer, i) => problems.push(...peerProblems(`networkPolicy.allowFrom[${i}]`, peer)));
+    return { settings, problems: found(problems) };
+}
+
+function peerProblems(field: string, peer: NetworkPolicyPeerArgs | undefined): Problem[] {
+    const problems: Problem[] = [];
+    const set = Object.entries(peer ?? {}).filter(([, value]) => value !== undefined).map(([key]) => key);
+    if (set.length === 0) {
+        problems.push(at(field, `${field} must set namespaceLabels, podLabels or cidr, got ${show(peer)}`));
+    }
+    if (peer?.cidr !== undefined) {
+        if (typeof peer.cidr !== "string" || !isCidr(peer.cidr)) {
+            problems.push(at(`${field}.cidr`, `${field}.cidr ${show(peer.cidr)} is not a CIDR (like 203.0.113.0/24)`));
+        }
+        if (peer.namespaceLabels !== undefined || peer.podLabels !== undefined) {
+            problems.push(at(`${field}.cidr`, `${field}.cidr cannot be combined with namespaceLabels or podLabels in one source (the API's rule): list them as separate sources`));
+        }
+    }
+    for (const key of ["namespaceLabels", "podLabels"] as const) {
+        const labels = peer?.[key];
+        if (labels === undefined) continue;
+        if (typeof labels !== "object" || Object.keys(labels).length === 0) {
+            // An empty selector selects every namespace (or pod): say so with a field, not by accident.
+            problems.push(at(`${field}.${key}`, `${field}.${key} must hold at least one label, got ${show(labels)}`));
+        } else {
+            problems.push(...keyValueProblems(`${field}.${key}`, labels, { labels: true }));
+        }
+    }
+    return problems;
+}
 
 /** DNS, the one destination nginx may reach: UDP, and TCP for answers too large for a datagram. */
 export const DNS_PORT = 53;
@@ -25,7 +129,7 @@ export function networkPolicyPeer(peer: NetworkPolicyPeerArgs): k8s.types.input.
  * upstream's namespace when one is given, else in the component's), and without them any address on
  * that port.
  */
-export function upstreamEgressRule(settings: Settings): k8s.types.input.networking.v1.NetworkPolicyEgressRule | undefined {
+export function upstreamEgressRule(settings: UpstreamSettings): k8s.types.input.networking.v1.NetworkPolicyEgressRule | undefined {
     const upstream = settings.upstream;
     if (upstream === undefined) {
         return undefined;
@@ -49,7 +153,7 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
  * the same sources (`allowFrom`, or any): a scraper in another namespace is one more `allowFrom` entry.
  * The exporter's own reads of stub_status go over the pod's loopback, which NetworkPolicy does not filter.
  */
-export function metricsPorts(settings: Settings): { name: string; containerPort: number }[] {
+export function metricsPorts(settings: MetricsSettings): { name: string; containerPort: number }[] {
     if (!settings.metrics.enabled) {
         return [];
     }
@@ -64,7 +168,7 @@ export function metricsPorts(settings: Settings): { name: string; containerPort:
  * is narrowed. Kubelet probes come from the node, which NetworkPolicy always lets through.
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
-export function createNetworkPolicy(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy | undefined {
+export function createNetworkPolicy(settings: NamingSettings & NetworkPolicySettings & TlsSettings & MetricsSettings & UpstreamSettings, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy | undefined {
     const policy = settings.networkPolicy;
     if (!policy.enabled) {
         return undefined;

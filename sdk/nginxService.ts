@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NginxServiceArgs, ServiceType } from "./args";
+import { NginxServiceArgs } from "./args";
 import { createAutoscaler, createDisruptionBudget } from "./availability";
-import { createConfig } from "./config";
 import { createContent } from "./content";
-import { allocatedNodePorts, createService, loadBalancerIngress, serviceUrls } from "./service";
-import { resolveSettings, withLandingNamespace } from "./settings";
+import { serviceFqdn, withLandingNamespace } from "./names";
 import { createNetworkPolicy } from "./networkPolicy";
+import { allocatedNodePorts, createService, loadBalancerIngress, ServiceType, serviceUrls } from "./service";
+import { resolveSettings } from "./settings";
 import { createTls } from "./tls";
-import { createWorkload } from "./workload";
+import { createConfig, createWorkload } from "./workload";
 
 /** Node ports allocated to the Service. */
 export interface NodePortsOutput {
@@ -50,7 +50,7 @@ export class NginxService extends pulumi.ComponentResource {
     constructor(name: string, args: NginxServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validation throws before super(), so a bad argument registers nothing, not even the component;
         // every default is applied in this one call.
-        const given = resolveSettings(name, args);
+        const resolved = resolveSettings(name, args);
         super("nginx-service:index:NginxService", name, args, opts);
 
         // Without `namespace`, the namespace is the provider's (an explicit provider's `namespace`, the
@@ -60,15 +60,15 @@ export class NginxService extends pulumi.ComponentResource {
         // and the provider does not wait on it (the Service would wait for endpoints, hence for the
         // pods, hence for the Secret). With `tls.existingSecretName` it is therefore created before the
         // Secret is read: the read needs the namespace.
-        const first = given.namespace === undefined ? createDisruptionBudget(given, { parent: this }) : undefined;
-        const settings = withLandingNamespace(given, first?.metadata.namespace);
+        const namespaceProbe = resolved.namespace === undefined ? createDisruptionBudget(resolved, { parent: this }) : undefined;
+        const settings = withLandingNamespace(resolved, namespaceProbe?.metadata.namespace);
         const tls = createTls(settings, this);
         // An existing Secret is read and checked before anything else is created or changed.
         const childOpts = { parent: this, dependsOn: tls?.dependsOn };
         const config = createConfig(settings, childOpts);
         const content = createContent(settings, childOpts);
         const deployment = createWorkload(settings, config.metadata.name, tls?.secretName, content?.metadata.name, childOpts);
-        if (first === undefined) {
+        if (namespaceProbe === undefined) {
             createDisruptionBudget(settings, childOpts);
         }
         createAutoscaler(settings, deployment.metadata.name, childOpts);
@@ -80,7 +80,7 @@ export class NginxService extends pulumi.ComponentResource {
         // The namespace the certificate's names were built from: the same fact, so they never disagree.
         this.namespace = pulumi.output(settings.namespaceForNames);
         this.clusterIP = service.spec.clusterIP;
-        this.clusterDnsName = pulumi.interpolate`${service.metadata.name}.${this.namespace}.svc.${settings.clusterDomain}`;
+        this.clusterDnsName = pulumi.all([service.metadata.name, this.namespace]).apply(([svc, ns]) => serviceFqdn(svc, ns, settings.clusterDomain));
         const isLb = settings.serviceType === ServiceType.LoadBalancer;
         this.loadBalancerIP = ingress.apply((i) => (isLb ? i?.ip : undefined));
         this.loadBalancerHostname = ingress.apply((i) => (isLb ? i?.hostname : undefined));

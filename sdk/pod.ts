@@ -3,6 +3,8 @@
 // the default image, nginxinc/nginx-unprivileged, whose nginx.conf includes `conf.d/*.conf` in its
 // http block and keeps its pid and temp files in /tmp; an `image` given instead must behave the same.
 
+import { quantityProblems, Resolved, withDefaults } from "./checks";
+
 /** The nginx container's name. */
 export const CONTAINER_NAME = "nginx";
 
@@ -82,3 +84,38 @@ export const TLS_PRIVATE_KEY_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.p
  * @see https://nginx.org/en/docs/control.html
  */
 export const TERMINATION = { preStopSleepSeconds: 5, gracePeriodSeconds: 30 } as const;
+
+/**
+ * Requests and limits of a container, as Kubernetes quantities.
+ * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+ */
+export interface ResourcesArgs {
+    /** CPU the scheduler reserves for the container. @default "50m" */
+    cpuRequest?: string;
+    /** Memory the scheduler reserves for the container. @default "64Mi" */
+    memoryRequest?: string;
+    /** CPU the container may use at most. @default "500m" */
+    cpuLimit?: string;
+    /** Memory the container may use at most; above it, it is killed. @default "128Mi" */
+    memoryLimit?: string;
+}
+
+/** {@link ResourcesArgs} with every field set. @internal */
+export type ResourceSettings = Required<Pick<ResourcesArgs, "cpuRequest" | "memoryRequest" | "cpuLimit" | "memoryLimit">>;
+
+/**
+ * A container's requests and limits: `given`'s fields over `defaults`; fields the API does not have are
+ * dropped from the settings but reported by the quantity check.
+ * @internal
+ */
+export function resolveResources(path: string, given: ResourcesArgs | undefined, defaults: ResourceSettings): Resolved<ResourceSettings> {
+    return { settings: withDefaults(given, defaults), problems: quantityProblems(path, given as { [key: string]: unknown } | undefined) };
+}
+
+/** The container spec's `resources`. @internal */
+export function containerResources(resources: ResourceSettings): { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } } {
+    return {
+        requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+        limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+    };
+}

@@ -2,18 +2,171 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { KeyAlgorithm } from "./args";
+import { at, checkBoolean, checkEnum, checkInput, checkNonNegativeInt, checkObjectName, checkPositiveInt, found, givenFields, isAre, isDnsName, NginxServiceArgsError, Problem, Resolved, show, withDefaults } from "./checks";
+import * as net from "net";
+import { NamingSettings, serviceDnsNames } from "./names";
 import { TLS_SECRET_KEYS } from "./pod";
-import { Settings } from "./settings";
-import { at, NginxServiceArgsError } from "./validation";
+
+// Enums are declared as a const object plus a type of the same name: Pulumi's
+// component analyzer turns exactly this shape into a schema enum, so Python,
+// Go, C# and YAML programs get real enum types instead of free strings.
+
+/**
+ * The algorithm of the generated private key.
+ * @see https://www.pulumi.com/registry/packages/tls/api-docs/privatekey/
+ */
+export const KeyAlgorithm = {
+    /** RSA, 2048 bits. */
+    RSA: "RSA",
+    /** ECDSA on curve P-256 (the provider's default P-224 is rejected by common TLS clients). */
+    ECDSA: "ECDSA",
+} as const;
+export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
+
+/**
+ * TLS for the HTTPS server: a generated key and self-signed certificate stored in a
+ * kubernetes.io/tls Secret, or a Secret that already exists.
+ * @see https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets
+ */
+export interface TlsArgs {
+    /**
+     * Serve HTTPS. With `false`, nginx serves plain HTTP only and no key, certificate or Secret is created.
+     * @default true
+     */
+    enabled?: boolean;
+    /**
+     * Subject common name of the generated certificate.
+     * @default - the Service name, as in the tutorial (`CN=my-nginx`)
+     */
+    commonName?: string;
+    /**
+     * DNS names added to the certificate. It always covers `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc`
+     * and `<svc>.<ns>.svc.<clusterDomain>`.
+     * @default []
+     */
+    dnsNames?: string[];
+    /**
+     * IP addresses added to the certificate.
+     * @default []
+     */
+    ipAddresses?: string[];
+    /**
+     * Validity of the generated certificate, in hours.
+     * @default 8760
+     */
+    validityHours?: number;
+    /**
+     * How many hours before expiry `pulumi up` replaces the certificate. Must be less than `validityHours`.
+     * @default 720
+     */
+    earlyRenewalHours?: number;
+    /**
+     * Algorithm of the generated key.
+     * @default "RSA" (2048 bits)
+     */
+    keyAlgorithm?: KeyAlgorithm;
+    /**
+     * Any value; changing it generates a new key and certificate and rolls the pods onto them.
+     * @default - no rotation
+     */
+    rotationTrigger?: pulumi.Input<string>;
+    /**
+     * Name of an existing kubernetes.io/tls Secret in the same namespace (for example one issued by
+     * cert-manager). Nothing is generated; the certificate is read from it.
+     * @default - a key and certificate are generated
+     */
+    existingSecretName?: pulumi.Input<string>;
+}
+
+/** What {@link TlsArgs} fields left unset are, as their `@default` says. @internal */
+export const TLS_DEFAULTS = {
+    enabled: true,
+    dnsNames: [] as string[],
+    ipAddresses: [] as string[],
+    validityHours: 8760,
+    earlyRenewalHours: 720,
+    keyAlgorithm: KeyAlgorithm.RSA as KeyAlgorithm,
+};
+
+/** The fields that shape a generated key and certificate: meaningless with an existing Secret. */
+const GENERATOR_FIELDS = ["commonName", "dnsNames", "ipAddresses", "validityHours", "earlyRenewalHours", "keyAlgorithm", "rotationTrigger"] as const;
+
+/** @internal */
+export interface TlsSettings {
+    tls: {
+        enabled: boolean;
+        commonName: string;
+        dnsNames: string[];
+        ipAddresses: string[];
+        validityHours: number;
+        earlyRenewalHours: number;
+        keyAlgorithm: KeyAlgorithm;
+        rotationTrigger: pulumi.Input<string> | undefined;
+        existingSecretName: pulumi.Input<string> | undefined;
+    };
+}
+
+/**
+ * `tls` with its defaults (the common name is the component's name), and its checks: fields that mean
+ * nothing with TLS off or with an existing Secret, and the generated certificate's fields.
+ * @internal
+ */
+export function resolveTls(component: string, given: TlsArgs | undefined): Resolved<TlsSettings> {
+    const tlsArgs = given ?? {};
+    const secretName = tlsArgs.existingSecretName === undefined ? undefined : checkInput(component, tlsArgs.existingSecretName, (v) => checkObjectName("tls.existingSecretName", "Secret", v));
+    const settings: TlsSettings = {
+        tls: {
+            ...withDefaults(tlsArgs, TLS_DEFAULTS),
+            commonName: tlsArgs.commonName ?? component,
+            rotationTrigger: tlsArgs.rotationTrigger,
+            existingSecretName: secretName?.value,
+        },
+    };
+    const options = settings.tls;
+    const problems: (Problem | undefined)[] = [];
+    if (tlsArgs.enabled !== undefined) problems.push(checkBoolean("tls.enabled", tlsArgs.enabled));
+    if (!options.enabled) {
+        const others = givenFields("tls", tlsArgs).filter((field) => field !== "tls.enabled");
+        if (others.length > 0) {
+            problems.push(at("tls.enabled", `tls.enabled is false but ${others.join(", ")} ${isAre(others)} set`));
+        }
+        return { settings, problems: found(problems) };
+    }
+    problems.push(checkEnum("tls.keyAlgorithm", options.keyAlgorithm, KeyAlgorithm));
+    problems.push(checkPositiveInt("tls.validityHours", options.validityHours));
+    problems.push(checkNonNegativeInt("tls.earlyRenewalHours", options.earlyRenewalHours));
+    if (options.earlyRenewalHours >= options.validityHours) {
+        problems.push(at("tls.earlyRenewalHours", `tls.earlyRenewalHours (${show(options.earlyRenewalHours)}) must be less than tls.validityHours (${show(options.validityHours)})`));
+    }
+    // Checked as given: the default, the component's name, is checked as the name.
+    const commonName = tlsArgs.commonName;
+    if (commonName !== undefined && (typeof commonName !== "string" || commonName.length === 0 || commonName.length > 64)) {
+        problems.push(at("tls.commonName", `tls.commonName must be 1-64 characters, got ${show(commonName)}`));
+    }
+    options.dnsNames.forEach((dnsName, i) => {
+        if (!isDnsName(dnsName)) problems.push(at(`tls.dnsNames[${i}]`, `tls.dnsNames entry ${show(dnsName)} is not a valid DNS name`));
+    });
+    options.ipAddresses.forEach((ip, i) => {
+        if (typeof ip !== "string" || net.isIP(ip) === 0) problems.push(at(`tls.ipAddresses[${i}]`, `tls.ipAddresses entry ${show(ip)} is not an IP address`));
+    });
+    if (options.existingSecretName !== undefined) {
+        const generatorFields = givenFields("tls", tlsArgs, GENERATOR_FIELDS);
+        if (generatorFields.length > 0) {
+            problems.push(at("tls.existingSecretName", `tls.existingSecretName is set, so nothing is generated, but ${generatorFields.join(", ")} ${isAre(generatorFields)} set too`));
+        }
+        problems.push(secretName?.problem);
+    }
+    return { settings, problems: found(problems) };
+}
 
 /**
  * Snake case on purpose: @pulumi/tls silently drops any other spelling, which would yield a certificate
  * that TLS clients refuse for server authentication.
+ * @internal
  */
 export const CERTIFICATE_ALLOWED_USES = ["server_auth", "key_encipherment", "digital_signature"];
 
-/** What the rest of the component needs to know about TLS, whether generated or brought along. */
+/** What the rest of the component needs to know about TLS, whether generated or brought along. @internal */
 export interface TlsResult {
     /** Name of the kubernetes.io/tls Secret the pods mount. */
     secretName: pulumi.Output<string>;
@@ -27,16 +180,8 @@ export interface TlsResult {
     dependsOn: pulumi.Output<pulumi.Resource[]>;
 }
 
-/** The names a client inside the cluster may use for the Service, shortest first. */
-export const serviceDnsNames = (service: string, ns: string, clusterDomain: string): string[] => [
-    service,
-    `${service}.${ns}`,
-    `${service}.${ns}.svc`,
-    `${service}.${ns}.svc.${clusterDomain}`,
-];
-
 /** The Service's own names first, then the user's, without repeats (a repeated SAN is legal but noisy in diffs). */
-export function certificateDnsNames(settings: Settings): pulumi.Output<string[]> {
+function certificateDnsNames(settings: NamingSettings & TlsSettings): pulumi.Output<string[]> {
     return pulumi
         .output(settings.namespaceForNames)
         .apply((ns) => [...new Set([...serviceDnsNames(settings.name, ns, settings.clusterDomain), ...settings.tls.dnsNames])]);
@@ -45,6 +190,7 @@ export function certificateDnsNames(settings: Settings): pulumi.Output<string[]>
 /**
  * The Secret's data, base64 as the API stores it. Marked secret here, not left to the provider: the
  * key must never reach the state file or a preview in plaintext, whatever provider version runs.
+ * @internal
  */
 export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Input<string>): pulumi.Output<{ [key: string]: string }> {
     return pulumi.secret(
@@ -58,7 +204,7 @@ export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Inpu
 }
 
 /** Decodes the certificate of a Secret read from the cluster; the certificate is public, so not a secret. */
-export function certificateFromSecret(component: string, secretName: pulumi.Input<string>, secret: k8s.core.v1.Secret): pulumi.Output<string> {
+function certificateFromSecret(component: string, secretName: pulumi.Input<string>, secret: k8s.core.v1.Secret): pulumi.Output<string> {
     return pulumi.unsecret(
         pulumi.all([secretName, secret.type, secret.data]).apply(([name, type, data]) => {
             const crt = data?.[TLS_SECRET_KEYS.certificate];
@@ -78,8 +224,9 @@ export function certificateFromSecret(component: string, secretName: pulumi.Inpu
 /**
  * Creates (or, with `existingSecretName`, reads) the key, certificate and Secret. Returns undefined
  * when TLS is disabled.
+ * @internal
  */
-export function createTls(settings: Settings, parent: pulumi.Resource): TlsResult | undefined {
+export function createTls(settings: NamingSettings & TlsSettings, parent: pulumi.Resource): TlsResult | undefined {
     const { name } = settings;
     const options = settings.tls;
     if (!options.enabled) {

@@ -1,10 +1,103 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_VOLUME, CONTAINER_NAME, CONTAINER_SECURITY_CONTEXT, CONTENT_VOLUME, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, NGINX_UID, TERMINATION, TLS_VOLUME, TMP_VOLUME } from "./pod";
-import { deploymentReplicas, topologySpread } from "./availability";
-import { contentVolume } from "./content";
-import { exporterContainers, scrapeAnnotations, statusContainerPorts } from "./metrics";
-import { Settings } from "./settings";
+import { checkImage, checkInput, checkNonNegativeInt, found, Resolved, withDefaults } from "./checks";
+import { AvailabilitySettings, deploymentReplicas, topologySpread } from "./availability";
+import { ContentSettings, contentVolume } from "./content";
+import { HeadersSettings } from "./headers";
+import { exporterContainers, MetricsSettings, scrapeAnnotations, statusContainerPorts } from "./metrics";
+import { NamingSettings } from "./names";
+import { NginxConfigOptions, renderNginxConfig } from "./nginxConfig";
+import {
+    CONFIG_FILE_NAME,
+    CONFIG_VOLUME,
+    CONTAINER_NAME,
+    CONTAINER_SECURITY_CONTEXT,
+    CONTENT_VOLUME,
+    containerResources,
+    HEALTH_PATH,
+    HTTP_PORT,
+    HTTPS_PORT,
+    NGINX_UID,
+    resolveResources,
+    ResourceSettings,
+    ResourcesArgs,
+    TERMINATION,
+    TLS_VOLUME,
+    TMP_VOLUME,
+} from "./pod";
+import { servesIpv6, ServiceSettings } from "./service";
+import { TlsSettings } from "./tls";
+import { upstreamFqdn, UpstreamSettings } from "./upstream";
+
+// The nginx pods: the Deployment, its pod template, and the ConfigMap of nginx's server config, which
+// every other feature's settings shape.
+
+/** The arguments of the nginx pods. */
+export interface WorkloadArgs {
+    /**
+     * nginx image. The default runs as a non-root user on unprivileged ports, so the pods pass the
+     * Pod Security Standards `restricted` profile.
+     * @default "nginxinc/nginx-unprivileged:1.28.0-alpine"
+     * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+     */
+    image?: pulumi.Input<string>;
+    /**
+     * Number of nginx pods. Leave it unset with `autoscaling`: the autoscaler owns the count then.
+     * @default 2
+     * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+     */
+    replicas?: pulumi.Input<number>;
+    /**
+     * Inject the `<SVC>_SERVICE_HOST`/`_PORT` environment variables of the namespace's Services into the pods.
+     * @default true (the Kubernetes default)
+     * @see https://kubernetes.io/docs/tutorials/services/connect-applications-service/#environment-variables
+     */
+    enableServiceLinks?: boolean;
+    /**
+     * Container requests and limits.
+     * @default - 50m/64Mi requested, 500m/128Mi limit
+     */
+    resources?: ResourcesArgs;
+}
+
+/** What {@link WorkloadArgs} fields left unset are, as their `@default` says. @internal */
+export const WORKLOAD_DEFAULTS = {
+    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    replicas: 2,
+    enableServiceLinks: true,
+};
+
+/** What {@link ResourcesArgs} fields left unset are, as their `@default` says. @internal */
+export const RESOURCES_DEFAULTS = {
+    cpuRequest: "50m",
+    memoryRequest: "64Mi",
+    cpuLimit: "500m",
+    memoryLimit: "128Mi",
+};
+
+/** @internal */
+export interface WorkloadSettings {
+    image: pulumi.Input<string>;
+    replicas: pulumi.Input<number>;
+    enableServiceLinks: boolean;
+    resources: ResourceSettings;
+}
+
+/** The pods' arguments with their defaults, checked now or, for an Output, when it resolves. @internal */
+export function resolveWorkload(component: string, given: WorkloadArgs): Resolved<WorkloadSettings> {
+    const defaults = withDefaults(given, WORKLOAD_DEFAULTS);
+    const image = checkInput(component, defaults.image, (v) => checkImage("image", v));
+    const replicas = checkInput(component, defaults.replicas, (v) => checkNonNegativeInt("replicas", v));
+    const resources = resolveResources("resources", given.resources, RESOURCES_DEFAULTS);
+    const problems = [replicas.problem, image.problem, ...resources.problems];
+    return {
+        settings: { image: image.value, replicas: replicas.value, enableServiceLinks: defaults.enableServiceLinks, resources: resources.settings },
+        problems: found(problems),
+    };
+}
+
+/** Everything the pods are built from: the settings of every feature they carry. @internal */
+export type PodSettings = NamingSettings & WorkloadSettings & ServiceSettings & TlsSettings & HeadersSettings & AvailabilitySettings & ContentSettings & MetricsSettings & UpstreamSettings;
 
 /**
  * The pod template's spec. Satisfies the Pod Security Standards `restricted` profile; the root
@@ -15,7 +108,7 @@ import { Settings } from "./settings";
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
 export function podSpec(
-    settings: Settings,
+    settings: PodSettings,
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
     contentConfigMapName?: pulumi.Input<string>,
@@ -59,10 +152,7 @@ export function podSpec(
                 lifecycle: { preStop: { sleep: { seconds: TERMINATION.preStopSleepSeconds } } },
                 readinessProbe: probe(0, 5),
                 livenessProbe: probe(5, 10),
-                resources: {
-                    requests: { cpu: settings.resources.cpuRequest, memory: settings.resources.memoryRequest },
-                    limits: { cpu: settings.resources.cpuLimit, memory: settings.resources.memoryLimit },
-                },
+                resources: containerResources(settings.resources),
                 securityContext: CONTAINER_SECURITY_CONTEXT,
                 volumeMounts: [
                     { ...CONFIG_VOLUME, readOnly: true },
@@ -90,7 +180,7 @@ export function podSpec(
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
  */
 export function createWorkload(
-    settings: Settings,
+    settings: PodSettings,
     configMapName: pulumi.Input<string>,
     tlsSecretName: pulumi.Input<string> | undefined,
     contentConfigMapName: pulumi.Input<string> | undefined,
@@ -113,5 +203,67 @@ export function createWorkload(
         },
         // The name is fixed, so a replacement (after a selector change) must delete before it creates.
         { ...opts, deleteBeforeReplace: true },
+    );
+}
+
+/**
+ * What the config is rendered from, picked out of the settings. `upstreamHost` is the upstream's FQDN,
+ * required with `upstream` (it may be known only once the name and namespace Outputs resolve).
+ */
+export function nginxConfigOptions(settings: PodSettings, upstreamHost?: string): NginxConfigOptions {
+    const upstream = settings.upstream;
+    if (upstream !== undefined && upstreamHost === undefined) {
+        throw new Error("nginxConfigOptions: upstream is set but its host was not given");
+    }
+    return {
+        tls: settings.tls.enabled,
+        redirectHttpToHttps: settings.redirectHttpToHttps,
+        httpsPort: settings.httpsPort,
+        securityHeaders: settings.securityHeaders,
+        hsts: settings.hsts,
+        metrics: settings.metrics.enabled,
+        statusAllowCidrs: settings.metrics.allowCidrs,
+        ipv6: servesIpv6(settings),
+        ...(upstream === undefined
+            ? {}
+            : {
+                  upstream: {
+                      scheme: upstream.scheme,
+                      host: upstreamHost!,
+                      port: upstream.port,
+                      resolver: upstream.resolver,
+                      proxyTimeoutSeconds: upstream.proxyTimeoutSeconds,
+                      clientMaxBodySize: upstream.clientMaxBodySize,
+                  },
+              }),
+    };
+}
+
+/** The server config of the instance: an Output only when the upstream's name or namespace is one. */
+export function serverConfig(settings: PodSettings): pulumi.Input<string> {
+    if (settings.upstream === undefined) {
+        return renderNginxConfig(nginxConfigOptions(settings));
+    }
+    return upstreamFqdn(settings).apply((host) => renderNginxConfig(nginxConfigOptions(settings, host)));
+}
+
+/**
+ * The ConfigMap holding the server config. Auto-named like the TLS Secret: a config change creates a new
+ * ConfigMap, the Deployment rolls onto it, and the old one goes last.
+ */
+export function createConfig(settings: PodSettings, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(
+        `${settings.name}-config`,
+        {
+            metadata: { namespace: settings.namespace, labels: settings.labels },
+            // Immutable: even a provider with enableConfigMapMutable replaces it rather than editing it
+            // in place, so a change always reaches the pods through a new name and a rollout (running
+            // pods would otherwise pick up a half-applied config at the kubelet's next sync, unreloaded).
+            immutable: true,
+            data: {
+                [CONFIG_FILE_NAME]: serverConfig(settings),
+            },
+        },
+        opts,
     );
 }

@@ -15,7 +15,7 @@ import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/real
 const mocks = installMocks({ tls: realTls });
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/config";
+import { SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/nginxConfig";
 import { CONFIG_FILE_NAME, CONFIG_VOLUME, DOCUMENT_ROOT, HEALTH_PATH, STATUS_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
 import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
 import { httpGet, httpsGet, keyMatchesCertificate, Response, tlsHandshake, TlsVersion } from "./harness/probe";

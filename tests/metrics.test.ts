@@ -9,11 +9,11 @@ import { installMocks, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { EXPORTER_RESOURCES_DEFAULTS, METRICS_EXPORTER_DEFAULTS } from "../sdk/args";
+import { EXPORTER_RESOURCES_DEFAULTS, METRICS_EXPORTER_DEFAULTS } from "../sdk/metrics";
 import { EXPORTER_SCRAPE_URI } from "../sdk/metrics";
 import { CONTAINER_NAME, EXPORTER_CONTAINER_NAME, METRICS_PATH, METRICS_PORT, NGINX_UID, STATUS_PATH, STATUS_PORT } from "../sdk/pod";
-import { applyDefaults, resolveSettings } from "../sdk/settings";
-import { NginxServiceArgsError, validateSettings } from "../sdk/validation";
+import { NginxServiceArgsError } from "../sdk/checks";
+import { resolveSettings } from "../sdk/settings";
 
 async function deployedWith(name: string, args: NginxServiceArgs) {
     mocks.reset();
@@ -107,7 +107,7 @@ describe("metrics: the exporter sidecar (wiring only: its image cannot be pulled
     for (const [what, args, message, propertyPath] of invalid) {
         test(`refused: ${what}`, () => {
             assert.throws(
-                () => validateSettings(applyDefaults("m", args), args),
+                () => resolveSettings("m", args),
                 (error: unknown) => {
                     assert.ok(error instanceof NginxServiceArgsError);
                     assert.match(error.message, message);

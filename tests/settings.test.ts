@@ -1,12 +1,20 @@
-// Every default: applied in one place (applyDefaults), from constants that sit next to each field's
-// @default in sdk/args.ts; the last test checks that the two say the same.
+// Every default: applied once, by its feature module's resolve, from constants that sit next to each
+// field's @default in the same module; the last test checks that the two say the same.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { AUTOSCALING_DEFAULTS, DEFAULTS, HSTS_DEFAULTS, LOAD_BALANCER_DEFAULTS, METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS, NETWORK_POLICY_DEFAULTS, RESOURCES_DEFAULTS, TLS_DEFAULTS, UPSTREAM_DEFAULTS } from "../sdk/args";
+import { AUTOSCALING_DEFAULTS } from "../sdk/availability";
+import { HEADERS_DEFAULTS, HSTS_DEFAULTS } from "../sdk/headers";
+import { METRICS_DEFAULTS, METRICS_EXPORTER_DEFAULTS } from "../sdk/metrics";
+import { NAMING_DEFAULTS, serviceFqdn, withLandingNamespace } from "../sdk/names";
+import { NETWORK_POLICY_DEFAULTS } from "../sdk/networkPolicy";
+import { LOAD_BALANCER_DEFAULTS, SERVICE_DEFAULTS } from "../sdk/service";
+import { TLS_DEFAULTS } from "../sdk/tls";
+import { UPSTREAM_DEFAULTS } from "../sdk/upstream";
+import { RESOURCES_DEFAULTS, WORKLOAD_DEFAULTS } from "../sdk/workload";
 import * as pulumi from "@pulumi/pulumi";
-import { resolveSettings, serviceFqdn, withLandingNamespace } from "../sdk/settings";
+import { resolveSettings } from "../sdk/settings";
 
 test("defaults of every argument", () => {
     const s = resolveSettings("my-nginx", {});
@@ -109,7 +117,9 @@ test("fields outside the API are not carried into the settings", () => {
 });
 
 test("each default constant is what the field's @default documents", () => {
-    const source = fs.readFileSync(path.resolve(__dirname, "..", "..", "sdk", "args.ts"), "utf8");
+    // Each interface is in its feature's module; read them all.
+    const sdk = path.resolve(__dirname, "..", "..", "sdk");
+    const source = fs.readdirSync(sdk).filter((f) => f.endsWith(".ts")).map((f) => fs.readFileSync(path.join(sdk, f), "utf8")).join("\n");
     /** The literal after `@default` of each field of `iface` (prose defaults, `@default - ...`, are left out). */
     const documented = (iface: string): { [field: string]: unknown } => {
         const body = source.slice(source.indexOf(`export interface ${iface} {`), source.indexOf("\n}\n", source.indexOf(`export interface ${iface} {`)));
@@ -121,7 +131,10 @@ test("each default constant is what the field's @default documents", () => {
         return out;
     };
     for (const [iface, defaults] of [
-        ["NginxServiceArgs", DEFAULTS],
+        ["NamingArgs", NAMING_DEFAULTS],
+        ["WorkloadArgs", WORKLOAD_DEFAULTS],
+        ["ServiceArgs", SERVICE_DEFAULTS],
+        ["HeadersArgs", HEADERS_DEFAULTS],
         ["TlsArgs", TLS_DEFAULTS],
         ["LoadBalancerArgs", LOAD_BALANCER_DEFAULTS],
         ["ResourcesArgs", RESOURCES_DEFAULTS],

@@ -199,7 +199,7 @@ done
 
 # ---------------------------------------------------------------- nginx
 mkdir -p "$T/conf.d" "$T/ssl" "$T/ca" "$T/tmp-nginx"
-# The server config as renderNginxConfig (sdk/config.ts) writes it with TLS on and no redirect.
+# The server config as renderNginxConfig (sdk/nginxConfig.ts) writes it with TLS on and no redirect.
 cat >"$T/conf.d/default.conf" <<'EOF'
 server {
     listen 8080;

@@ -1,11 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { UpstreamScheme } from "./args";
-import { CONFIG_FILE_NAME, DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, STATUS_PATH, STATUS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
-import { servesIpv6 } from "./service";
-import { Settings, upstreamFqdn } from "./settings";
+import type { UpstreamScheme } from "./upstream";
+import { DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, STATUS_PATH, STATUS_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "./pod";
 
-/** What the server blocks are rendered from; a subset of {@link Settings}, so the renderer is easy to test. */
+// nginx's server configuration, rendered from plain options: no Pulumi, no Kubernetes, so it is tested
+// against a real nginx directly (tests/dataplane.test.ts).
+
+/** What the server blocks are rendered from: what ./workload picks out of the settings. */
 export interface NginxConfigOptions {
     tls: boolean;
     redirectHttpToHttps: boolean;
@@ -100,7 +99,7 @@ export function proxyLocation(upstream: UpstreamConfig): string {
         `        client_max_body_size ${upstream.clientMaxBodySize};`,
         `        proxy_request_buffering off;`,
         `        proxy_max_temp_file_size 0;`,
-        ...(upstream.scheme === UpstreamScheme.HTTPS ? [`        proxy_ssl_server_name on;`, `        proxy_ssl_name ${upstream.host};`, `        proxy_ssl_protocols TLSv1.2 TLSv1.3;`] : []),
+        ...(upstream.scheme === "https" ? [`        proxy_ssl_server_name on;`, `        proxy_ssl_name ${upstream.host};`, `        proxy_ssl_protocols TLSv1.2 TLSv1.3;`] : []),
         `    }`,
     ].join("\n");
 }
@@ -257,64 +256,3 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     return [...preamble, ...httpServer, "", ...httpsServer, ...status].join("\n") + "\n";
 }
 
-/**
- * What the config is rendered from, picked out of the settings. `upstreamHost` is the upstream's FQDN,
- * required with `upstream` (it may be known only once the name and namespace Outputs resolve).
- */
-export function nginxConfigOptions(settings: Settings, upstreamHost?: string): NginxConfigOptions {
-    const upstream = settings.upstream;
-    if (upstream !== undefined && upstreamHost === undefined) {
-        throw new Error("nginxConfigOptions: upstream is set but its host was not given");
-    }
-    return {
-        tls: settings.tls.enabled,
-        redirectHttpToHttps: settings.redirectHttpToHttps,
-        httpsPort: settings.httpsPort,
-        securityHeaders: settings.securityHeaders,
-        hsts: settings.hsts,
-        metrics: settings.metrics.enabled,
-        statusAllowCidrs: settings.metrics.allowCidrs,
-        ipv6: servesIpv6(settings),
-        ...(upstream === undefined
-            ? {}
-            : {
-                  upstream: {
-                      scheme: upstream.scheme,
-                      host: upstreamHost!,
-                      port: upstream.port,
-                      resolver: upstream.resolver,
-                      proxyTimeoutSeconds: upstream.proxyTimeoutSeconds,
-                      clientMaxBodySize: upstream.clientMaxBodySize,
-                  },
-              }),
-    };
-}
-
-/** The server config of the instance: an Output only when the upstream's name or namespace is one. */
-export function serverConfig(settings: Settings): pulumi.Input<string> {
-    if (settings.upstream === undefined) {
-        return renderNginxConfig(nginxConfigOptions(settings));
-    }
-    return upstreamFqdn(settings).apply((host) => renderNginxConfig(nginxConfigOptions(settings, host)));
-}
-
-/**
- * The ConfigMap holding the server config. Auto-named like the TLS Secret: a config change creates a new
- * ConfigMap, the Deployment rolls onto it, and the old one goes last.
- */
-export function createConfig(settings: Settings, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
-    return new k8s.core.v1.ConfigMap(
-        `${settings.name}-config`,
-        {
-            metadata: { namespace: settings.namespace, labels: settings.labels },
-            // Immutable: even a provider with enableConfigMapMutable replaces it rather than editing it
-            // in place, so a change always reaches the pods through a new name and a rollout (running
-            // pods would otherwise pick up a half-applied config at the kubelet's next sync, unreloaded).
-            immutable: true,
-            data: {
-                [CONFIG_FILE_NAME]: serverConfig(settings),
-            },
-        },
-        opts,
-    );
-}

@@ -9,7 +9,8 @@ const mocks = installMocks();
 import { NginxService, NginxServiceArgs } from "../sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { nginxConfigOptions, NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS, UPSTREAM_DNS_VALID_SECONDS } from "../sdk/config";
+import { NginxConfigOptions, renderNginxConfig, SECURITY_HEADERS, TLS12_CIPHERS, UPSTREAM_DNS_VALID_SECONDS } from "../sdk/nginxConfig";
+import { nginxConfigOptions } from "../sdk/workload";
 import { DOCUMENT_ROOT, STATUS_PATH, STATUS_PORT } from "../sdk/pod";
 import { resolveSettings } from "../sdk/settings";
 
