@@ -60,6 +60,7 @@ export function resolveAvailability(given: AutoscalingArgs | undefined): Resolve
  * The topologies the pods are spread over, node first, then zone (the well-known labels kubelets and
  * cloud providers set).
  * @see https://kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone
+ * @internal
  */
 export const SPREAD_TOPOLOGY_KEYS = ["kubernetes.io/hostname", "topology.kubernetes.io/zone"] as const;
 
@@ -68,6 +69,7 @@ export const SPREAD_TOPOLOGY_KEYS = ["kubernetes.io/hostname", "topology.kuberne
  * the fewest of them, but `ScheduleAnyway` never leaves a pod pending, so one node, one zone or nodes
  * without a zone label still run every replica.
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+ * @internal
  */
 export function topologySpread(settings: NamingSettings): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return SPREAD_TOPOLOGY_KEYS.map((topologyKey) => ({
@@ -88,6 +90,7 @@ export function topologySpread(settings: NamingSettings): k8s.types.input.core.v
  * existing stack turns autoscaling on, the apply that drops the field resets it to the API's default, 1,
  * until the autoscaler's next sync (15 s by default) raises it to `minReplicas`.
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling
+ * @internal
  */
 export function deploymentReplicas(settings: AvailabilitySettings & { replicas: pulumi.Input<number> }): { replicas?: pulumi.Input<number> } {
     return settings.autoscaling === undefined ? { replicas: settings.replicas } : {};
@@ -98,6 +101,7 @@ export function deploymentReplicas(settings: AvailabilitySettings & { replicas: 
  * upgrade). maxUnavailable rather than minAvailable: with one replica (or zero, or an unknown Output)
  * it still allows the eviction, so a drain is never blocked forever, and it needs no replica count.
  * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+ * @internal
  */
 export function createDisruptionBudget(settings: NamingSettings, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
     return new k8s.policy.v1.PodDisruptionBudget(
@@ -115,6 +119,7 @@ export function createDisruptionBudget(settings: NamingSettings, opts: pulumi.Cu
  * The HorizontalPodAutoscaler (autoscaling/v2) of the Deployment, on CPU utilization against the
  * container's CPU request; undefined without `autoscaling`.
  * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+ * @internal
  */
 export function createAutoscaler(settings: NamingSettings & AvailabilitySettings, deploymentName: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.autoscaling.v2.HorizontalPodAutoscaler | undefined {
     const autoscaling = settings.autoscaling;

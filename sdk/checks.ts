@@ -37,6 +37,7 @@ export class NginxServiceArgsError extends pulumi.InputPropertiesError {
     /** Each problem's message, in the order they were found. */
     readonly problems: string[];
 
+    /** @internal */
     constructor(
         readonly component: string,
         problems: Problem[],

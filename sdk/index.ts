@@ -1,5 +1,5 @@
 // The public API of nginx-service: only what is exported here is a promise. The package's type
-// declarations are built with `stripInternal`, so what the other modules mark `@internal` (there for
+// declarations are built with `stripInternal`, so what the other modules mark internal (there for
 // the component's own modules and its tests) is not in them.
 export type { NginxServiceArgs } from "./args";
 export type { AutoscalingArgs } from "./availability";

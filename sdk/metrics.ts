@@ -116,10 +116,10 @@ export function resolveMetrics(component: string, given: MetricsArgs | undefined
     return { settings: { metrics }, problems: found(problems) };
 }
 
-/** Where the exporter reads stub_status: the nginx container, over the pod's shared loopback. */
+/** Where the exporter reads stub_status: the nginx container, over the pod's shared loopback. @internal */
 export const EXPORTER_SCRAPE_URI = `http://127.0.0.1:${STATUS_PORT.containerPort}${STATUS_PATH}`;
 
-/** The nginx container's status port, when `metrics.enabled`. */
+/** The nginx container's status port, when `metrics.enabled`. @internal */
 export function statusContainerPorts(settings: MetricsSettings): k8s.types.input.core.v1.ContainerPort[] {
     return settings.metrics.enabled ? [{ ...STATUS_PORT, protocol: "TCP" }] : [];
 }
@@ -133,6 +133,7 @@ export function statusContainerPorts(settings: MetricsSettings): k8s.types.input
  * slow. A pod whose exporter cannot start (an image that cannot be pulled) is not Ready; with
  * maxUnavailable 0 the rollout then stops with the old pods serving.
  * @see https://github.com/nginx/nginx-prometheus-exporter#command-line-arguments
+ * @internal
  */
 export function exporterContainers(settings: MetricsSettings): k8s.types.input.core.v1.Container[] {
     const exporter = settings.metrics.exporter;
@@ -156,6 +157,7 @@ export function exporterContainers(settings: MetricsSettings): k8s.types.input.c
  * The pod annotations Prometheus' usual Kubernetes scrape configuration (and many agents) read, pointing
  * at the exporter; none without it, since stub_status is not in Prometheus' text format.
  * @see https://github.com/prometheus/prometheus/blob/main/documentation/examples/prometheus-kubernetes.yml
+ * @internal
  */
 export function scrapeAnnotations(settings: MetricsSettings): { [key: string]: string } | undefined {
     if (settings.metrics.exporter === undefined) {

@@ -108,10 +108,10 @@ function peerProblems(field: string, peer: NetworkPolicyPeerArgs | undefined): P
     return problems;
 }
 
-/** DNS, the one destination nginx may reach: UDP, and TCP for answers too large for a datagram. */
+/** DNS, the one destination nginx may reach: UDP, and TCP for answers too large for a datagram. @internal */
 export const DNS_PORT = 53;
 
-/** One allowed source, as the API spells it: an IP block alone, or namespace and/or pod selectors. */
+/** One allowed source, as the API spells it: an IP block alone, or namespace and/or pod selectors. @internal */
 export function networkPolicyPeer(peer: NetworkPolicyPeerArgs): k8s.types.input.networking.v1.NetworkPolicyPeer {
     if (peer.cidr !== undefined) {
         return { ipBlock: { cidr: peer.cidr } };
@@ -128,6 +128,7 @@ export function networkPolicyPeer(peer: NetworkPolicyPeerArgs): k8s.types.input.
  * cannot name a Service, so with `upstream.podLabels` it allows the pods with those labels (in the
  * upstream's namespace when one is given, else in the component's), and without them any address on
  * that port.
+ * @internal
  */
 export function upstreamEgressRule(settings: UpstreamSettings): k8s.types.input.networking.v1.NetworkPolicyEgressRule | undefined {
     const upstream = settings.upstream;
@@ -144,7 +145,7 @@ export function upstreamEgressRule(settings: UpstreamSettings): k8s.types.input.
     return { ports, to: [{ ...namespaceSelector, podSelector: { matchLabels: upstream.podLabels } }] };
 }
 
-/** The label the API server sets on every namespace, its name: how a policy selects one namespace. */
+/** The label the API server sets on every namespace, its name: how a policy selects one namespace. @internal */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
@@ -152,6 +153,7 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
  * lets anyone but the pod's loopback read it. They are in the same rule as nginx's other ports, from
  * the same sources (`allowFrom`, or any): a scraper in another namespace is one more `allowFrom` entry.
  * The exporter's own reads of stub_status go over the pod's loopback, which NetworkPolicy does not filter.
+ * @internal
  */
 export function metricsPorts(settings: MetricsSettings): { name: string; containerPort: number }[] {
     if (!settings.metrics.enabled) {
@@ -167,6 +169,7 @@ export function metricsPorts(settings: MetricsSettings): { name: string; contain
  * CoreDNS pods, a node-local cache on a link-local address or the cloud's resolver, so the port is what
  * is narrowed. Kubelet probes come from the node, which NetworkPolicy always lets through.
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ * @internal
  */
 export function createNetworkPolicy(settings: NamingSettings & NetworkPolicySettings & TlsSettings & MetricsSettings & UpstreamSettings, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy | undefined {
     const policy = settings.networkPolicy;

@@ -4,7 +4,7 @@ import { DOCUMENT_ROOT, HEALTH_PATH, HTTP_PORT, HTTPS_PORT, STATUS_PATH, STATUS_
 // nginx's server configuration, rendered from plain options: no Pulumi, no Kubernetes, so it is tested
 // against a real nginx directly (tests/dataplane.test.ts).
 
-/** What the server blocks are rendered from: what ./workload picks out of the settings. */
+/** What the server blocks are rendered from: what ./workload picks out of the settings. @internal */
 export interface NginxConfigOptions {
     tls: boolean;
     redirectHttpToHttps: boolean;
@@ -24,7 +24,7 @@ export interface NginxConfigOptions {
     upstream?: UpstreamConfig;
 }
 
-/** What the proxy location is rendered from. */
+/** What the proxy location is rendered from. @internal */
 export interface UpstreamConfig {
     scheme: UpstreamScheme;
     /** The Service's fully qualified name (see `serviceFqdn`): nginx's resolver has no search domains. */
@@ -42,6 +42,7 @@ export interface UpstreamConfig {
  * anyone. A failed lookup is not kept at all (nginx's resolver caches no error): while the Service does
  * not exist every request asks again, and the first after it appears is proxied.
  * @see https://coredns.io/plugins/kubernetes/
+ * @internal
  */
 export const UPSTREAM_DNS_VALID_SECONDS = 5;
 
@@ -57,6 +58,7 @@ const CONNECTION_VARIABLE = "$nginx_service_connection";
  * every request anyway without an `upstream` block (see {@link proxyLocation}). Prefixed variable names,
  * so an image whose nginx.conf already maps `$connection_upgrade` still loads this file.
  * @see https://nginx.org/en/docs/http/websocket.html
+ * @internal
  */
 export function upstreamPreamble(): string {
     return [`map $http_upgrade ${CONNECTION_VARIABLE} {`, `    default upgrade;`, `    ''      close;`, `}`].join("\n");
@@ -74,6 +76,7 @@ export function upstreamPreamble(): string {
  * rather than spooled to disk. Client-supplied X-Forwarded-For entries are kept, with the client's
  * address appended last (the one entry nginx vouches for).
  * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass
+ * @internal
  */
 export function proxyLocation(upstream: UpstreamConfig): string {
     const timeout = `${upstream.proxyTimeoutSeconds}s`;
@@ -110,6 +113,7 @@ export function proxyLocation(upstream: UpstreamConfig): string {
  * `[::]` is IPv6-only by default on Linux, and a separate IPv4 socket works whatever the node's
  * `bindv6only`.
  * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#listen
+ * @internal
  */
 export function listenLines(port: number, ipv6: boolean, flags = ""): string[] {
     const suffix = flags === "" ? "" : ` ${flags}`;
@@ -121,6 +125,7 @@ export function listenLines(port: number, ipv6: boolean, flags = ""): string[] {
  * `frame-ancestors`: a CSP header here would sit next to (and be intersected with) any CSP of the
  * content or an app behind nginx, which the component cannot know; X-Frame-Options says only this.
  * @see https://owasp.org/www-project-secure-headers/
+ * @internal
  */
 export const SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -135,6 +140,7 @@ export const SECURITY_HEADERS = {
  * TLS 1.3 suites are not set by `ssl_ciphers`; OpenSSL's defaults are all AEAD.
  * @see https://ssl-config.mozilla.org/#server=nginx&config=intermediate
  * @see https://wiki.mozilla.org/Security/Server_Side_TLS
+ * @internal
  */
 export const TLS12_CIPHERS = [
     "ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -145,7 +151,7 @@ export const TLS12_CIPHERS = [
     "ECDHE-RSA-CHACHA20-POLY1305",
 ] as const;
 
-/** The `Strict-Transport-Security` value. */
+/** The `Strict-Transport-Security` value. @internal */
 export function hstsValue(hsts: { maxAgeSeconds: number; includeSubDomains: boolean }): string {
     return `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? "; includeSubDomains" : ""}`;
 }
@@ -189,6 +195,7 @@ function rootLocation(options: NginxConfigOptions): string {
  * pod's loopback (the exporter sidecar, `kubectl port-forward`) and `metrics.allowCidrs` may read it:
  * counters help reconnaissance, and the NetworkPolicy alone is not enforced on every cluster.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ * @internal
  */
 export function statusServer(options: NginxConfigOptions): string[] {
     return [
@@ -214,6 +221,7 @@ export function statusServer(options: NginxConfigOptions): string[] {
  * Renders the server configuration. Only TLS 1.2 and 1.3 are offered: 1.0 and 1.1 are deprecated
  * (RFC 8996) and no current client needs them; TLS 1.2 only with {@link TLS12_CIPHERS}. Plain HTTP keeps answering `/healthz` even with the
  * redirect on, because the kubelet probes it over HTTP.
+ * @internal
  */
 export function renderNginxConfig(options: NginxConfigOptions): string {
     const httpServer = [

@@ -5,14 +5,16 @@
 
 import { quantityProblems, Resolved, withDefaults } from "./checks";
 
-/** The nginx container's name. */
+/** The nginx container's name. @internal */
 export const CONTAINER_NAME = "nginx";
 
 /**
  * The ports nginx listens on, by the name the Service targets. Unprivileged, so the container needs
  * no capability; the Service maps them to `httpPort`/`httpsPort`.
+ * @internal
  */
 export const HTTP_PORT = { name: "http", containerPort: 8080 } as const;
+/** @internal */
 export const HTTPS_PORT = { name: "https", containerPort: 8443 } as const;
 
 /**
@@ -20,23 +22,27 @@ export const HTTPS_PORT = { name: "https", containerPort: 8443 } as const;
  * it (its ports stay http and https). nginx answers it over the pod's loopback (the exporter, `kubectl
  * port-forward`) and, at the pod's IP, to the sources of `metrics.allowCidrs` only.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
+ * @internal
  */
 export const STATUS_PORT = { name: "status", containerPort: 8081 } as const;
-/** The path of `stub_status` on {@link STATUS_PORT}; every other path there is 404. */
+/** The path of `stub_status` on {@link STATUS_PORT}; every other path there is 404. @internal */
 export const STATUS_PATH = "/stub_status";
 
-/** The optional Prometheus exporter sidecar: its container name, port (the exporter's default) and path. */
+/** The optional Prometheus exporter sidecar: its container name, port (the exporter's default) and path. @internal */
 export const EXPORTER_CONTAINER_NAME = "exporter";
+/** @internal */
 export const METRICS_PORT = { name: "metrics", containerPort: 9113 } as const;
+/** @internal */
 export const METRICS_PATH = "/metrics";
 
-/** The user id of nginx in the unprivileged image; the pod runs as it. */
+/** The user id of nginx in the unprivileged image; the pod runs as it. @internal */
 export const NGINX_UID = 101;
 
 /**
  * Every container's security context, nginx's and the exporter's: Pod Security "restricted" (no
  * privilege escalation, no capability, non-root, RuntimeDefault seccomp) and a read-only root filesystem.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ * @internal
  */
 export const CONTAINER_SECURITY_CONTEXT = {
     allowPrivilegeEscalation: false,
@@ -47,29 +53,30 @@ export const CONTAINER_SECURITY_CONTEXT = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-/** The ConfigMap's volume: the server config, where the image's nginx.conf includes it. */
+/** The ConfigMap's volume: the server config, where the image's nginx.conf includes it. @internal */
 export const CONFIG_VOLUME = { name: "config", mountPath: "/etc/nginx/conf.d" } as const;
-/** The ConfigMap key, and so the file name under the config mount. */
+/** The ConfigMap key, and so the file name under the config mount. @internal */
 export const CONFIG_FILE_NAME = "default.conf";
 
-/** The TLS Secret's volume, mounted where the tutorial mounts it. */
+/** The TLS Secret's volume, mounted where the tutorial mounts it. @internal */
 export const TLS_VOLUME = { name: "tls", mountPath: "/etc/nginx/ssl" } as const;
-/** The keys of a kubernetes.io/tls Secret, and so the file names under the TLS mount. */
+/** The keys of a kubernetes.io/tls Secret, and so the file names under the TLS mount. @internal */
 export const TLS_SECRET_KEYS = { certificate: "tls.crt", privateKey: "tls.key" } as const;
 
-/** The writable emptyDir for the image's pid file and request buffers (the root filesystem is read-only). */
+/** The writable emptyDir for the image's pid file and request buffers (the root filesystem is read-only). @internal */
 export const TMP_VOLUME = { name: "tmp", mountPath: "/tmp" } as const;
 
-/** Answered by nginx itself, so the probes test the server and not a file on disk. */
+/** Answered by nginx itself, so the probes test the server and not a file on disk. @internal */
 export const HEALTH_PATH = "/healthz";
 
-/** The image's document root; `content` mounts its files here, read-only, hiding the image's own. */
+/** The image's document root; `content` mounts its files here, read-only, hiding the image's own. @internal */
 export const DOCUMENT_ROOT = "/usr/share/nginx/html";
-/** The volume of `content` (generated or existing ConfigMap), mounted at {@link DOCUMENT_ROOT}. */
+/** The volume of `content` (generated or existing ConfigMap), mounted at {@link DOCUMENT_ROOT}. @internal */
 export const CONTENT_VOLUME = { name: "content", mountPath: DOCUMENT_ROOT } as const;
 
-/** Where nginx finds the certificate and key: the Secret's keys under its mount. */
+/** Where nginx finds the certificate and key: the Secret's keys under its mount. @internal */
 export const TLS_CERTIFICATE_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.certificate}`;
+/** @internal */
 export const TLS_PRIVATE_KEY_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.privateKey}`;
 
 /**
@@ -82,6 +89,7 @@ export const TLS_PRIVATE_KEY_FILE = `${TLS_VOLUME.mountPath}/${TLS_SECRET_KEYS.p
  * slowest request, after which the kubelet kills the container.
  * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
  * @see https://nginx.org/en/docs/control.html
+ * @internal
  */
 export const TERMINATION = { preStopSleepSeconds: 5, gracePeriodSeconds: 30 } as const;
 

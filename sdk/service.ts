@@ -349,14 +349,15 @@ function loadBalancerProblems(settings: ServiceSettings, given: ServiceArgs): Pr
     return [...found(problems), ...keyValueProblems("loadBalancer.annotations", lb.annotations, { labels: false })];
 }
 
-/** Tells pulumi-kubernetes not to wait for the Service (endpoints, load-balancer address). */
+/** Tells pulumi-kubernetes not to wait for the Service (endpoints, load-balancer address). @internal */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
-/** How long pulumi-kubernetes waits for the Service to become ready, in seconds. */
+/** How long pulumi-kubernetes waits for the Service to become ready, in seconds. @internal */
 export const TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
 
 /**
  * The Service's annotations: for ClusterIP and NodePort `pulumi.com/skipAwait: "true"`, then the
  * user's, then the internal-LB ones, then loadBalancer.annotations.
+ * @internal
  */
 export function serviceAnnotations(settings: ServiceSettings): { [key: string]: string } {
     const lb = settings.loadBalancer;
@@ -387,12 +388,13 @@ export function serviceAnnotations(settings: ServiceSettings): { [key: string]: 
  * Whether the Service may get an IPv6 address, so nginx must listen on IPv6 too: IPv6 among
  * `ipFamilies`, or a dual-stack policy (which adds the cluster's other family). Only then: an IPv6 listen
  * stops nginx from starting on nodes with IPv6 disabled.
+ * @internal
  */
 export function servesIpv6(settings: ServiceSettings): boolean {
     return (settings.ipFamilies ?? []).includes(IpFamily.IPv6) || (settings.ipFamilyPolicy !== undefined && settings.ipFamilyPolicy !== IpFamilyPolicy.SingleStack);
 }
 
-/** `spec.ipFamilies` and `spec.ipFamilyPolicy` as given; nothing when unset, so the cluster's defaults stand. */
+/** `spec.ipFamilies` and `spec.ipFamilyPolicy` as given; nothing when unset, so the cluster's defaults stand. @internal */
 export function ipFamilySpec(settings: ServiceSettings): { ipFamilies?: IpFamily[]; ipFamilyPolicy?: IpFamilyPolicy } {
     return {
         ...(settings.ipFamilies !== undefined ? { ipFamilies: settings.ipFamilies } : {}),
@@ -400,7 +402,7 @@ export function ipFamilySpec(settings: ServiceSettings): { ipFamilies?: IpFamily
     };
 }
 
-/** The Service's ports, targeting the container ports by name, so the numbers live only in ./pod. */
+/** The Service's ports, targeting the container ports by name, so the numbers live only in ./pod. @internal */
 export function servicePorts(settings: ServiceSettings & TlsSettings): k8s.types.input.core.v1.ServicePort[] {
     const exposed = settings.serviceType !== ServiceType.ClusterIP;
     const ports: k8s.types.input.core.v1.ServicePort[] = [
@@ -430,6 +432,7 @@ export function servicePorts(settings: ServiceSettings & TlsSettings): k8s.types
  * removes the cloud load balancer: the provider waits until the cloud controller has released it and
  * dropped its cleanup finalizer.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/
+ * @internal
  */
 export function createService(settings: NamingSettings & ServiceSettings & TlsSettings, opts: pulumi.CustomResourceOptions): k8s.core.v1.Service {
     const lb = settings.loadBalancer;
@@ -461,7 +464,7 @@ export function createService(settings: NamingSettings & ServiceSettings & TlsSe
     );
 }
 
-/** The first load-balancer ingress: clouds report an IP (GCP, Azure), a hostname (AWS) or both. */
+/** The first load-balancer ingress: clouds report an IP (GCP, Azure), a hostname (AWS) or both. @internal */
 export function loadBalancerIngress(service: k8s.core.v1.Service): pulumi.Output<{ ip?: string; hostname?: string } | undefined> {
     return service.status.apply((status) => {
         const ingress = status?.loadBalancer?.ingress?.[0];
@@ -471,7 +474,7 @@ export function loadBalancerIngress(service: k8s.core.v1.Service): pulumi.Output
     });
 }
 
-/** Node ports of a NodePort or LoadBalancer Service, as allocated by the API server. */
+/** Node ports of a NodePort or LoadBalancer Service, as allocated by the API server. @internal */
 export function allocatedNodePorts(service: k8s.core.v1.Service): pulumi.Output<{ http: number; https?: number } | undefined> {
     return service.spec.apply((spec) => {
         if (spec.type === ServiceType.ClusterIP) {
@@ -483,14 +486,14 @@ export function allocatedNodePorts(service: k8s.core.v1.Service): pulumi.Output<
     });
 }
 
-/** `scheme://host[:port]`, leaving out the scheme's default port. */
+/** `scheme://host[:port]`, leaving out the scheme's default port. @internal */
 export function url(scheme: "http" | "https", host: string, port: number): string {
     const isDefault = (scheme === "http" && port === 80) || (scheme === "https" && port === 443);
     const bracketed = host.includes(":") ? `[${host}]` : host;
     return `${scheme}://${bracketed}${isDefault ? "" : `:${port}`}`;
 }
 
-/** HTTPS before HTTP, in-cluster before external; external only once the load balancer has an address. */
+/** HTTPS before HTTP, in-cluster before external; external only once the load balancer has an address. @internal */
 export function serviceUrls(settings: ServiceSettings & TlsSettings, clusterDnsName: string, lbAddress: string | undefined): string[] {
     const hosts = [clusterDnsName, ...(lbAddress === undefined ? [] : [lbAddress])];
     return hosts.flatMap((host) => [

@@ -106,6 +106,7 @@ export type PodSettings = NamingSettings & WorkloadSettings & ServiceSettings & 
  * `settings.tls.enabled`; `contentConfigMapName` the generated content's ConfigMap, given exactly when
  * `settings.content.files` is set.
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ * @internal
  */
 export function podSpec(
     settings: PodSettings,
@@ -178,6 +179,7 @@ export function podSpec(
  * the pods. maxUnavailable 0 keeps
  * every old pod serving until its replacement is ready, even with one replica.
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
+ * @internal
  */
 export function createWorkload(
     settings: PodSettings,
@@ -209,6 +211,7 @@ export function createWorkload(
 /**
  * What the config is rendered from, picked out of the settings. `upstreamHost` is the upstream's FQDN,
  * required with `upstream` (it may be known only once the name and namespace Outputs resolve).
+ * @internal
  */
 export function nginxConfigOptions(settings: PodSettings, upstreamHost?: string): NginxConfigOptions {
     const upstream = settings.upstream;
@@ -239,7 +242,7 @@ export function nginxConfigOptions(settings: PodSettings, upstreamHost?: string)
     };
 }
 
-/** The server config of the instance: an Output only when the upstream's name or namespace is one. */
+/** The server config of the instance: an Output only when the upstream's name or namespace is one. @internal */
 export function serverConfig(settings: PodSettings): pulumi.Input<string> {
     if (settings.upstream === undefined) {
         return renderNginxConfig(nginxConfigOptions(settings));
@@ -250,6 +253,7 @@ export function serverConfig(settings: PodSettings): pulumi.Input<string> {
 /**
  * The ConfigMap holding the server config. Auto-named like the TLS Secret: a config change creates a new
  * ConfigMap, the Deployment rolls onto it, and the old one goes last.
+ * @internal
  */
 export function createConfig(settings: PodSettings, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
     return new k8s.core.v1.ConfigMap(

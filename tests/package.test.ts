@@ -45,6 +45,22 @@ describe("the npm package, installed from its tarball into a new program", () =>
         assert.deepEqual(listing, expected);
     });
 
+    test("declares the public API only: every name a declaration file exports is exported by lib/index.d.ts", () => {
+        const lib = path.join(consumer, "node_modules", "nginx-service", "lib");
+        const index = fs.readFileSync(path.join(lib, "index.d.ts"), "utf8");
+        const api = new Set([...index.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) => m[1].split(",").map((name) => name.trim())));
+        assert.ok(api.has("NginxService") && api.has("NginxServiceArgs") && api.has("TlsArgs"), [...api].join(" "));
+        const declared = fs
+            .readdirSync(lib)
+            .filter((f) => f.endsWith(".d.ts") && f !== "index.d.ts")
+            .flatMap((f) => [...fs.readFileSync(path.join(lib, f), "utf8").matchAll(/^export (?:declare )?(?:const|function|interface|type|class|enum) (\w+)/gm)].map((m) => `${f}: ${m[1]}`));
+        assert.deepEqual(
+            declared.filter((entry) => !api.has(entry.split(": ")[1])),
+            [],
+            "internal names in the published declarations (mark them @internal, or export them from sdk/index.ts)",
+        );
+    });
+
     test("is a copy in the consumer, with one @pulumi/pulumi: the consumer's", () => {
         assert.deepEqual(linksOutside(consumer), [], "nothing in node_modules links out of the program");
         const installed = path.join(consumer, "node_modules", "nginx-service");
