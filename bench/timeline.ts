@@ -198,7 +198,7 @@ export function formatTimeline(t: Timeline): string {
     return lines.join("\n");
 }
 
-/** Medians over runs of the figures the README reports. */
+/** Medians over runs of the figures docs/benchmarks.md reports. */
 export function summarizeTimelines(timelines: Timeline[]): {
     runs: number;
     totalMs: number;
