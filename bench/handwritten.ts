@@ -10,7 +10,7 @@ export function handwrittenLabels(name: string, managedBy: string) {
 
 /**
  * The Service's annotations: for a NodePort Service the kubernetes provider's await only sleeps 10 s
- * after the endpoints last changed (README "The Service wait"), so it is skipped. kubectl ignores it.
+ * after the endpoints last changed (docs/benchmarks.md, "The Service wait"), so it is skipped. kubectl ignores it.
  */
 export const handwrittenServiceAnnotations = { "pulumi.com/skipAwait": "true" };
 

@@ -15,7 +15,7 @@
 // local control plane (kwok's; with --real-cluster the real single-node cluster of `controlplane.sh
 // start --suite cluster`, with its locally built nginx image as the `image` config), with ts-node type-checking (PULUMI_NODEJS_TRANSPILE_ONLY=false) and without
 // (=true), or as the program's own configuration says (default: the variable unset), and prints each
-// run's time to first registration and critical path: what part 3 of issue 13 measured.
+// run's time to first registration and critical path.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -198,7 +198,7 @@ export function formatTimeline(t: Timeline): string {
     return lines.join("\n");
 }
 
-/** Medians over runs of the figures the README reports. */
+/** Medians over runs of the figures docs/benchmarks.md reports. */
 export function summarizeTimelines(timelines: Timeline[]): {
     runs: number;
     totalMs: number;

@@ -529,7 +529,7 @@ start_real_node() {
   # through the same iptables binary, hence the same nf_tables backend, as kube-proxy), started once
   # the node it looks up by name is registered. No BGP router, service proxy, load balancer
   # allocator, metrics or health server: the parts the security advisories of v2.1.0 concern are not
-  # started (see README, "The real single-node cluster").
+  # started (see docs/real-cluster.md, "NetworkPolicy: kube-router's firewall").
   launch kube-router "$BIN/kube-router" \
     --kubeconfig "$DIR/kube-router.kubeconfig" \
     --hostname-override "$NODE_NAME" \

@@ -1,4 +1,4 @@
-// The manifest scan of issue 11: every program of this repository (the root program, each directory of
+// The manifest scan: every program of this repository (the root program, each directory of
 // examples/ with a Pulumi.yaml, found on disk, and tests/e2e/scan/every-kind for the objects no example
 // creates) is rendered by the real engine and the toolchain's kubernetes provider, and the rendered
 // manifests are scanned with checkov (pinned in scripts/python-tools.txt). Every check must pass except

@@ -58,7 +58,7 @@ COREDNS_VERSION=1.12.1
 # pulumi-yaml: the newest version the module proxy serves (see tools/yaml/main.go).
 YAML_VERSION=1.25.0
 # kube-router: the only version the module proxy serves; only its network policy firewall is run
-# (controlplane.sh; the advisories against v2.1.0 concern its proxy and BGP router, see the README).
+# (controlplane.sh; the advisories against v2.1.0 concern its proxy and BGP router, see docs/real-cluster.md).
 KUBE_ROUTER_VERSION=2.1.0
 
 GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller kube-router images yaml)

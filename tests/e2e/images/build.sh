@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the container images of the real-cluster e2e suite (issue 8) as OCI image-layout archives,
+# Builds the container images of the real-cluster e2e suite as OCI image-layout archives,
 # offline, from files of Debian packages installed on this machine plus pause.c, with no registry, no
 # Docker and no image tool: a layer is a sorted tar of a root filesystem, the config, manifest and index
 # are written with jq, and the archive is importable with `ctr -n k8s.io images import FILE`.
