@@ -369,7 +369,7 @@ export function serviceAnnotations(settings: ServiceSettings): { [key: string]: 
         // does not: the selector is derived from the pod labels (tests/service.test.ts), the Deployment's
         // own await waits for Ready pods, and the EndpointSlice controller lists a pod as ready straight
         // from the pod's Ready condition, a step before the Deployment's status reports it (checked by
-        // the e2e suites when `up` returns; README "The Service wait"). First, so
+        // the e2e suites when `up` returns; docs/benchmarks.md, "The Service wait"). First, so
         // serviceAnnotations can set it back to "false". A LoadBalancer keeps the await: the address is
         // an output.
         ...(isLb ? {} : { [SKIP_AWAIT_ANNOTATION]: "true" }),

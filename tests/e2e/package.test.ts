@@ -3,8 +3,8 @@
 // the devDependencies, and installs what it packs) into a new Pulumi TypeScript program outside the
 // repository, which then goes through `pulumi up`, a clean preview and `pulumi destroy` on the local
 // control plane. @pulumi/kubernetes comes from package.json's range (>= 4.29.0), so the engine warns
-// that the toolchain's provider (4.25.0-dev) is older than the SDK asks for: expected here, see the
-// README. Only committed changes are in the clone; tests/package.test.ts packs the working tree.
+// that the toolchain's provider (4.25.0-dev) is older than the SDK asks for: expected here, see
+// docs/testing.md. Only committed changes are in the clone; tests/package.test.ts packs the working tree.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";

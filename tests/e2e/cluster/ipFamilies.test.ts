@@ -2,7 +2,7 @@
 // with PreferDualStack the Service falls back to IPv4 while nginx, whose config now also has
 // `listen [::]`, starts in a real pod and serves HTTPS there on IPv4 through the Service and on the
 // pod's own IPv6 loopback; RequireDualStack is refused by the API server, and `pulumi up` says so.
-// Dual stack itself would need dual service and pod CIDRs on this cluster (README, Known limitations).
+// Dual stack itself would need dual service and pod CIDRs on this cluster (README, Known limitations; docs/testing.md, "IP families").
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
