@@ -35,6 +35,13 @@ export interface TlsArgs {
      */
     enabled?: boolean;
     /**
+     * Offer HTTP/2 on the HTTPS server, negotiated by ALPN; clients without it keep HTTP/1.1. `false`
+     * serves HTTP/1.1 only.
+     * @default true
+     * @see https://nginx.org/en/docs/http/ngx_http_v2_module.html
+     */
+    http2?: boolean;
+    /**
      * Subject common name of the generated certificate.
      * @default - the Service name, as in the tutorial (`CN=my-nginx`)
      */
@@ -81,6 +88,7 @@ export interface TlsArgs {
 /** What {@link TlsArgs} fields left unset are, as their `@default` says. @internal */
 export const TLS_DEFAULTS = {
     enabled: true,
+    http2: true,
     dnsNames: [] as string[],
     ipAddresses: [] as string[],
     validityHours: 8760,
@@ -95,6 +103,7 @@ const GENERATOR_FIELDS = ["commonName", "dnsNames", "ipAddresses", "validityHour
 export interface TlsSettings {
     tls: {
         enabled: boolean;
+        http2: boolean;
         commonName: string;
         dnsNames: string[];
         ipAddresses: string[];
@@ -132,6 +141,7 @@ export function resolveTls(component: string, given: TlsArgs | undefined): Resol
         }
         return { settings, problems: found(problems) };
     }
+    problems.push(checkBoolean("tls.http2", options.http2));
     problems.push(checkEnum("tls.keyAlgorithm", options.keyAlgorithm, KeyAlgorithm));
     problems.push(checkPositiveInt("tls.validityHours", options.validityHours));
     problems.push(checkNonNegativeInt("tls.earlyRenewalHours", options.earlyRenewalHours));

@@ -220,6 +220,7 @@ export function nginxConfigOptions(settings: PodSettings, upstreamHost?: string)
     }
     return {
         tls: settings.tls.enabled,
+        http2: settings.tls.http2,
         redirectHttpToHttps: settings.redirectHttpToHttps,
         httpsPort: settings.httpsPort,
         securityHeaders: settings.securityHeaders,

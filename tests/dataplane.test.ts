@@ -18,7 +18,7 @@ import { NginxService, NginxServiceArgs } from "../sdk";
 import { SECURITY_HEADERS, TLS12_CIPHERS } from "../sdk/nginxConfig";
 import { CONFIG_FILE_NAME, CONFIG_VOLUME, DOCUMENT_ROOT, HEALTH_PATH, STATUS_PATH, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE } from "../sdk/pod";
 import { podLayout, RunningNginx, startNginx } from "./harness/nginx";
-import { httpGet, httpsGet, keyMatchesCertificate, Response, tlsHandshake, TlsVersion } from "./harness/probe";
+import { http2Get, httpGet, httpsGet, keyMatchesCertificate, Response, tlsHandshake, TlsVersion } from "./harness/probe";
 import { DnsServer, request, startDnsServer, startUpstream, Upstream, websocketEcho } from "./harness/upstream";
 
 const NAME = "my-nginx";
@@ -208,6 +208,26 @@ describe("data plane: the generated config and certificate in a real nginx", () 
     test("redirectHttpToHttps with httpsPort 8443: the redirect names the Service's HTTPS port", async () => {
         await withDeployed({ redirectHttpToHttps: true, httpsPort: 8443 }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES, { location: (host, path) => `https://${host}:8443${path}` });
+        });
+    });
+
+    test("HTTP/2 by default: ALPN picks h2 and the page is served over it; an HTTP/1.1 client is still served", async () => {
+        await withDeployed({}, {}, async ({ certificatePem, nginx }) => {
+            const h2 = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+            assert.deepEqual([h2.alpnProtocol, h2.status], ["h2", 200]);
+            assert.match(h2.body, /Welcome to nginx!/);
+            const health = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME, path: HEALTH_PATH });
+            assert.deepEqual([health.status, health.body], [200, "ok\n"]);
+            const h1 = await httpsGet({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+            assert.equal(h1.status, 200, "a client that offers no ALPN gets HTTP/1.1");
+        });
+    });
+
+    test("tls.http2 false: a client offering h2 and http/1.1 gets HTTP/1.1", async () => {
+        await withDeployed({ tls: { http2: false } }, {}, async ({ certificatePem, nginx }) => {
+            const h2 = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+            assert.notEqual(h2.alpnProtocol, "h2");
+            assert.equal((await httpsGet({ port: nginx.ports.https, ca: certificatePem!, servername: NAME })).status, 200);
         });
     });
 

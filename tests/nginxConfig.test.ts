@@ -27,15 +27,28 @@ const options = (overrides: Partial<NginxConfigOptions>): NginxConfigOptions => 
 const locations = (server: string) => [...server.matchAll(/^\s*location [^{]*\{([^}]*)\}/gm)].map((m) => m[1]);
 
 describe("renderNginxConfig", () => {
-    test("HTTP and HTTPS servers on the container's unprivileged ports, TLS 1.2 and 1.3 only", () => {
+    test("HTTP and HTTPS servers on the container's unprivileged ports, TLS 1.2 and 1.3 only, HTTP/2 on HTTPS", () => {
         const conf = renderNginxConfig(options({ tls: true, redirectHttpToHttps: false, httpsPort: 443 }));
         const [http, https] = blocks(conf);
         assert.match(http, /^\s*listen 8080;$/m);
-        assert.match(https, /^\s*listen 8443 ssl;$/m);
+        assert.match(https, /^\s*listen 8443 ssl http2;$/m);
         assert.match(https, /^\s*ssl_certificate \/etc\/nginx\/ssl\/tls\.crt;$/m);
         assert.match(https, /^\s*ssl_certificate_key \/etc\/nginx\/ssl\/tls\.key;$/m);
         assert.match(https, /^\s*ssl_protocols TLSv1\.2 TLSv1\.3;$/m);
         assert.doesNotMatch(conf, /TLSv1(\.1)?[ ;]/, "no TLS 1.0 or 1.1 anywhere");
+    });
+
+    test("tls.http2 false: the HTTPS server listens without http2", () => {
+        const [, https] = blocks(rendered({ tls: { http2: false } }));
+        assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl;"]);
+    });
+
+    test("Mozilla intermediate's key-exchange groups and session settings: a day's shared cache, no tickets", () => {
+        const [, https] = blocks(rendered());
+        assert.match(https, /^\s*ssl_ecdh_curve X25519:prime256v1:secp384r1;$/m);
+        assert.match(https, /^\s*ssl_session_cache shared:SSL:10m;$/m);
+        assert.match(https, /^\s*ssl_session_timeout 1d;$/m);
+        assert.match(https, /^\s*ssl_session_tickets off;$/m);
     });
 
     test("IPv4 only by default; with IPv6 asked, each server also listens on [::] with the same flags", () => {
@@ -44,7 +57,7 @@ describe("renderNginxConfig", () => {
         }
         const [http, https] = blocks(rendered({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }));
         assert.deepEqual([...http.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);
-        assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl;", "listen [::]:8443 ssl;"]);
+        assert.deepEqual([...https.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8443 ssl http2;", "listen [::]:8443 ssl http2;"]);
         const [plain, status, ...rest] = blocks(rendered({ ipFamilies: ["IPv6"], tls: { enabled: false } }));
         assert.deepEqual(rest, []);
         assert.deepEqual([...plain.matchAll(/^\s*listen .*$/gm)].map((m) => m[0].trim()), ["listen 8080;", "listen [::]:8080;"]);

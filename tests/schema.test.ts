@@ -98,6 +98,7 @@ describe("the inferred schema", () => {
             "earlyRenewalHours",
             "enabled",
             "existingSecretName",
+            "http2",
             "ipAddresses",
             "keyAlgorithm",
             "rotationTrigger",

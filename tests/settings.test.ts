@@ -28,6 +28,7 @@ test("defaults of every argument", () => {
     assert.deepEqual(s.nodePorts, { http: undefined, https: undefined });
     assert.deepEqual(s.tls, {
         enabled: true,
+        http2: true,
         commonName: "my-nginx",
         dnsNames: [],
         ipAddresses: [],

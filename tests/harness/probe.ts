@@ -3,6 +3,7 @@
 import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as http from "http";
+import * as http2 from "http2";
 import * as https from "https";
 import * as tls from "tls";
 import { OPENSSL } from "./realTls";
@@ -139,4 +140,44 @@ export function keyMatchesCertificate(privateKeyPem: string, certificatePem: str
     const fromKey = crypto.createPublicKey(crypto.createPrivateKey(privateKeyPem)).export({ type: "spki", format: "der" });
     const fromCert = new crypto.X509Certificate(certificatePem).publicKey.export({ type: "spki", format: "der" });
     return fromKey.equals(fromCert);
+}
+
+/** What an HTTP/2 GET saw: the protocol ALPN settled on, and the answer. */
+export interface Http2Response {
+    alpnProtocol: string | false | null;
+    status: number;
+    body: string;
+}
+
+/**
+ * A GET over HTTP/2 as a browser makes it: TLS to 127.0.0.1:port offering `h2` and `http/1.1` by ALPN,
+ * verified against `ca` for `servername`. When the server picks HTTP/2 the request is sent over it;
+ * otherwise the answer is `status` 0 with the protocol the server chose (false: none).
+ */
+export function http2Get(options: { port: number; ca: string; servername: string; path?: string }): Promise<Http2Response> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port: options.port, ca: options.ca, servername: options.servername, ALPNProtocols: ["h2", "http/1.1"], timeout: TIMEOUT_MS }, () => {
+            if (socket.alpnProtocol !== "h2") {
+                socket.end();
+                resolve({ alpnProtocol: socket.alpnProtocol, status: 0, body: "" });
+                return;
+            }
+            const session = http2.connect(`https://${options.servername}:${options.port}`, { createConnection: () => socket });
+            session.on("error", reject);
+            const request = session.request({ ":path": options.path ?? "/" });
+            let status = 0;
+            let body = "";
+            request.setEncoding("utf8");
+            request.on("response", (headers) => (status = Number(headers[":status"])));
+            request.on("data", (chunk: string) => (body += chunk));
+            request.on("end", () => {
+                session.close();
+                resolve({ alpnProtocol: "h2", status, body });
+            });
+            request.on("error", reject);
+            request.end();
+        });
+        socket.on("timeout", () => socket.destroy(new Error(`h2 GET 127.0.0.1:${options.port} timed out`)));
+        socket.on("error", reject);
+    });
 }
