@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { generatePrivateKey, issueSelfSignedCert } from "../harness/realTls";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 const E2E_SRC = path.join(REPO, "tests", "e2e");
@@ -277,4 +278,19 @@ export function readAllFiles(dir: string): { file: string; text: string }[] {
     };
     walk(dir);
     return out;
+}
+
+/** A kubernetes.io/tls Secret `name` in `namespace`, with a new self-signed certificate for `commonName`; returns the certificate. */
+export function createTlsSecret(kubeconfig: string, namespace: string, name: string, commonName: string): string {
+    const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const cert = issueSelfSignedCert({ privateKeyPem: key.privateKeyPem, subject: { commonName }, dnsNames: [commonName], validityPeriodHours: 24, allowedUses: ["server_auth", "digital_signature"] });
+    const manifest = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace },
+        type: "kubernetes.io/tls",
+        data: { "tls.crt": Buffer.from(cert.certPem).toString("base64"), "tls.key": Buffer.from(key.privateKeyPem).toString("base64") },
+    };
+    kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(manifest));
+    return cert.certPem;
 }

@@ -9,10 +9,10 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { generatePrivateKey, issueSelfSignedCert } from "../harness/realTls";
 import {
     ControlPlane,
     createRestrictedNamespace,
+    createTlsSecret,
     disposeStack,
     eventually,
     exists,
@@ -40,21 +40,6 @@ before(async () => {
 
 after(() => stopControlPlaneWithPulumi(cluster, env));
 
-/** A kubernetes.io/tls Secret named {@link SECRET} in `namespace`, with a new self-signed certificate for `commonName`; returns the certificate. */
-function createTlsSecret(namespace: string, commonName: string): string {
-    const key = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const cert = issueSelfSignedCert({ privateKeyPem: key.privateKeyPem, subject: { commonName }, dnsNames: [commonName], validityPeriodHours: 24, allowedUses: ["server_auth", "digital_signature"] });
-    const manifest = {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: SECRET, namespace },
-        type: "kubernetes.io/tls",
-        data: { "tls.crt": Buffer.from(cert.certPem).toString("base64"), "tls.key": Buffer.from(key.privateKeyPem).toString("base64") },
-    };
-    kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(manifest));
-    return cert.certPem;
-}
-
 /** The DNS names of a PEM certificate's subjectAltName. */
 const sans = (pem: string) =>
     new crypto.X509Certificate(pem).subjectAltName!.split(", ").filter((e) => e.startsWith("DNS:")).map((e) => e.slice(4));
@@ -67,9 +52,9 @@ describe("no namespace, an explicit provider whose namespace is team-b", () => {
 
     before(async () => {
         createRestrictedNamespace(kubeconfig, NAMESPACE);
-        teamBCert = createTlsSecret(NAMESPACE, "byo.team-b.example");
+        teamBCert = createTlsSecret(kubeconfig, NAMESPACE, SECRET, "byo.team-b.example");
         // Control: the same name in default, another certificate. A read that ignores the provider's namespace finds this one.
-        defaultCert = createTlsSecret("default", "byo.default.example");
+        defaultCert = createTlsSecret(kubeconfig, "default", SECRET, "byo.default.example");
         stack = await stackFor(env, path.join(REPO, "tests", "e2e", "programs", "provider-namespace"), `ns-${process.pid}`, {
             providerNamespace: NAMESPACE,
             existingSecretName: SECRET,

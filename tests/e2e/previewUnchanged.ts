@@ -1,5 +1,5 @@
 // A refactor must not change what the component deploys. This check deploys every program (the root
-// program in two configurations and every example) from the code at BASE, then previews the same
+// program in two configurations, every TypeScript example and every test program) from the code at BASE, then previews the same
 // stacks with the code at HEAD, on the e2e control plane with the e2e toolchain, and fails unless
 // every preview shows no change. Each stack is destroyed afterwards.
 //
@@ -13,13 +13,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ControlPlane, createRestrictedNamespace, PulumiEnv, REPO, stackFor, startControlPlaneWithPulumi, stopControlPlaneWithPulumi } from "./harness";
+import { ControlPlane, createRestrictedNamespace, createTlsSecret, PulumiEnv, REPO, stackFor, startControlPlaneWithPulumi, stopControlPlaneWithPulumi } from "./harness";
 
 interface Case {
     dir: string;
     config: { [key: string]: string };
     /** A namespace to create first (enforcing Pod Security restricted, as in the e2e suite). */
     namespace?: string;
+    /** A kubernetes.io/tls Secret to create first in `namespace`, for a program that reads one. */
+    tlsSecret?: string;
 }
 
 const CASES: Case[] = [
@@ -28,7 +30,20 @@ const CASES: Case[] = [
     { dir: "examples/clusterip", config: {} },
     { dir: "examples/https-nodeport", config: {} },
     { dir: "examples/loadbalancer", config: {} },
+    { dir: "examples/app-behind-nginx", config: {} },
+    { dir: "examples/static-site", config: {} },
+    { dir: "examples/hardened", config: {} },
+    { dir: "examples/hardened", config: { namespace: "preview-dual", dualStack: "true" }, namespace: "preview-dual" },
+    { dir: "tests/e2e/programs/network-policy", config: {} },
+    { dir: "tests/e2e/programs/ip-families", config: { namespace: "preview-families", ipFamilyPolicy: "PreferDualStack" }, namespace: "preview-families" },
+    {
+        dir: "tests/e2e/programs/provider-namespace",
+        config: { providerNamespace: "preview-provider", existingSecretName: "byo-cert" },
+        namespace: "preview-provider",
+        tlsSecret: "byo-cert",
+    },
 ];
+// examples/yaml is the YAML language host's (npm run test:languages), not the TypeScript code's.
 
 const git = (...args: string[]) => execFileSync("git", ["-C", REPO, ...args], { encoding: "utf8" }).trim();
 
@@ -44,6 +59,9 @@ function exportTree(ref: string): string {
 async function checkCase(env: PulumiEnv, kubeconfig: string, c: Case, index: number, base: string, head: string): Promise<string[]> {
     if (c.namespace !== undefined) {
         createRestrictedNamespace(kubeconfig, c.namespace);
+        if (c.tlsSecret !== undefined) {
+            createTlsSecret(kubeconfig, c.namespace, c.tlsSecret, "byo.preview.example");
+        }
     }
     const stackName = `preview-${process.pid}-${index}`;
     const label = `${c.dir} ${JSON.stringify(c.config)}`;
