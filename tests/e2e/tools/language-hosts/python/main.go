@@ -101,13 +101,14 @@ func (h *host) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc
 		if err := pkg.ImportLanguages(map[string]schema.Language{"python": pycodegen.Importer}); err != nil {
 			return nil, err
 		}
+		// The distribution and its top-level module share the name: pulumi_<package> unless the
+		// schema's language.python.packageName says otherwise.
 		name := pycodegen.PyPack(pkg.Namespace, pkg.Name)
-		module := strings.ReplaceAll(pkg.Name, "-", "_")
 		if info, ok := pkg.Language["python"].(pycodegen.PackageInfo); ok && info.PackageName != "" {
-			name, module = info.PackageName, info.PackageName
+			name = info.PackageName
 		}
 		requirements[name] = path
-		fmt.Fprintf(&imports, "  import %s\n", module)
+		fmt.Fprintf(&imports, "  import %s as %s\n", name, strings.ReplaceAll(pkg.Name, "-", "_"))
 	}
 	tc, err := toolchain.ResolveToolchain(opts)
 	if err != nil {
