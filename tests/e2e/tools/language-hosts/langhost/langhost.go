@@ -189,6 +189,16 @@ func (b *Base) RunProgram(cmd *exec.Cmd) *pulumirpc.RunResponse {
 	return &pulumirpc.RunResponse{Error: fmt.Sprintf("program exited with non-zero exit code: %d", exitErr.ExitCode())}
 }
 
+// Args is a command line of the form the Node.js and Python SDKs' run scripts parse.
+type Args []string
+
+// Flag appends `--name value`, or nothing when value is empty.
+func (a *Args) Flag(name, value string) {
+	if value != "" {
+		*a = append(*a, "--"+name, value)
+	}
+}
+
 // ConfigEnv is the stack's configuration as every SDK reads it: PULUMI_CONFIG (a JSON object, never
 // null: a stack without config sends no map) and PULUMI_CONFIG_SECRET_KEYS (a JSON array).
 func ConfigEnv(req *pulumirpc.RunRequest) ([]string, error) {

@@ -208,13 +208,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 	opts := parseOptions(req.GetInfo())
 
-	args := append([]string{}, opts.nodeargs...)
-	args = append(args, runScript)
-	add := func(flag, value string) {
-		if value != "" {
-			args = append(args, "--"+flag, value)
-		}
-	}
+	args := langhost.Args(append(append([]string{}, opts.nodeargs...), runScript))
+	add := args.Flag
 	add("monitor", req.GetMonitorAddress())
 	add("engine", h.EngineAddress())
 	add("organization", req.GetOrganization())

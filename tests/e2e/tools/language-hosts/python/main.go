@@ -163,12 +163,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return nil, err
 	}
 
-	args := []string{script}
-	add := func(flag, value string) {
-		if value != "" {
-			args = append(args, "--"+flag, value)
-		}
-	}
+	args := langhost.Args{script}
+	add := args.Flag
 	add("monitor", req.GetMonitorAddress())
 	add("engine", h.EngineAddress())
 	add("project", req.GetProject())
