@@ -164,7 +164,7 @@ group_complete() {
 # this order, each group after the ones before it (they share the Go caches); yaml's is an estimate.
 group_expected_secs() {
   case $1 in
-    pulumi) echo 430 ;; language-hosts) echo 60 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
+    pulumi) echo 430 ;; language-hosts) echo 140 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
     etcd) echo 75 ;; kwok) echo 145 ;; node) echo 110 ;; coredns) echo 260 ;; cloud-controller) echo 50 ;;
     kube-router) echo 600 ;; images) echo 15 ;; yaml) echo 150 ;;
   esac
