@@ -52,14 +52,10 @@ type Base struct {
 }
 
 // Serve parses the command line (flags, then the engine's address as the only argument), serves the
-// host newHost returns and prints the port for the engine. ignoredFlags are flags some tool may pass
-// to this language's host and which mean nothing here.
-func Serve(newHost func(*Base) pulumirpc.LanguageRuntimeServer, ignoredFlags ...string) {
+// host newHost returns and prints the port for the engine. A host defines its own flags before.
+func Serve(newHost func(*Base) pulumirpc.LanguageRuntimeServer) {
 	b := &Base{running: map[*exec.Cmd]struct{}{}}
 	flag.StringVar(&b.Tracing, "tracing", "", "tracing endpoint (passed on to the program)")
-	for _, name := range ignoredFlags {
-		flag.String(name, "", "ignored")
-	}
 	flag.Parse()
 	if args := flag.Args(); len(args) > 0 {
 		b.engineAddress = args[0]

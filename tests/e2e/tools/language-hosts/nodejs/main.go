@@ -23,6 +23,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,8 +47,10 @@ type host struct {
 func main() {
 	// Flags the engine or other tooling may pass to a Node.js host; accepted and ignored (TypeScript
 	// is the runtime option `typescript` in Pulumi.yaml).
-	langhost.Serve(func(b *langhost.Base) pulumirpc.LanguageRuntimeServer { return &host{Base: b} },
-		"typescript", "root", "binary")
+	flag.Bool("typescript", true, "ignored; use the runtime option `typescript` in Pulumi.yaml")
+	flag.String("root", "", "ignored")
+	flag.String("binary", "", "ignored")
+	langhost.Serve(func(b *langhost.Base) pulumirpc.LanguageRuntimeServer { return &host{Base: b} })
 }
 
 func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
