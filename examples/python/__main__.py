@@ -1,7 +1,10 @@
 """The tutorial's secured Service from Python: type NodePort, http on Service port 8080, https on 443,
 one replica, nginx serving HTTPS with a generated certificate in a kubernetes.io/tls Secret.
 
-    curl --cacert <(pulumi stack output certificatePem) https://<node address>:<nodePorts.https>
+    pulumi stack output certificatePem > cert.pem
+    curl --cacert cert.pem --resolve my-nginx:<nodePorts.https>:<node address> https://my-nginx:<nodePorts.https>/
+
+(the certificate names the Service, not the node: --resolve sends that name to the node's address).
 """
 
 import pulumi
