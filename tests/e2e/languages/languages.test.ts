@@ -20,6 +20,9 @@ import { DEFAULTS } from "../../../sdk/args";
 import { copyWithPackageAdded, eventually, pulumiEnvVars, REPO, run, toolchainBin } from "../harness";
 import { RealCluster } from "../cluster/cluster";
 
+/** curl's exit code for a connection that could not be made (CURLE_COULDNT_CONNECT). */
+const CURL_CONNECT_FAILED = 7;
+
 let cluster: RealCluster | undefined;
 let tmp: string;
 let pulumiBin: string;
@@ -283,13 +286,19 @@ for (const program of programs) {
             assert.equal(deployments[0].status.readyReplicas, 1, "its pod passed Pod Security restricted and is Ready");
         });
 
-        test("HTTPS through the node's address and the nodePorts.https output verifies against certificatePem", () => {
+        test("HTTPS through the node's address and the nodePorts.https output verifies against certificatePem", async () => {
             assert.ok(outputs, "deployed");
             const ca = path.join(workDir, "ca.pem");
             fs.writeFileSync(ca, outputs.certificatePem);
             const svc = outputs.serviceName;
             const port = outputs.nodePorts.https;
-            const r = cluster!.curlFromNode(`https://${svc}:${port}/`, ["--cacert", ca, "--resolve", `${svc}:${port}:${cluster!.info.NODE_IP}`]);
+            const curl = () => cluster!.curlFromNode(`https://${svc}:${port}/`, ["--cacert", ca, "--resolve", `${svc}:${port}:${cluster!.info.NODE_IP}`]);
+            // kube-proxy opens a new node port on its next sync, which can come after `pulumi up` returns:
+            // only a refused connection is retried (at most 30 times, once a second).
+            let r = curl();
+            if (r.exit === CURL_CONNECT_FAILED) {
+                await eventually(() => (r = curl()).exit !== CURL_CONNECT_FAILED, 30_000, 1_000);
+            }
             assert.equal(r.code, "200", r.stderr);
             assert.match(r.body, /nginx/i);
         });
