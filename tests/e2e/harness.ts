@@ -41,7 +41,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
 
 /**
  * Which groups of the toolchain a suite needs: kwok's fake node, the real single-node cluster, or the
- * kwok groups plus other languages' hosts (languages).
+ * real cluster's groups plus pulumi-yaml (languages).
  */
 export type Suite = "kwok" | "cluster" | "languages";
 
@@ -293,4 +293,16 @@ export function createTlsSecret(kubeconfig: string, namespace: string, name: str
     };
     kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(manifest));
     return cert.certPem;
+}
+
+/**
+ * Copies the program in `programDir` (relative to the repository) to `workDir` and adds this
+ * repository's package to it as a user does, with `pulumi package add <repo>`: the SDK of the program's
+ * language is generated into workDir/sdks, linked (requirements.txt, go.mod, Pulumi.yaml's `packages:`)
+ * and the program's dependencies installed. A copy, since all of that rewrites the program's files.
+ * Returns the CLI's result for the caller to check.
+ */
+export function copyWithPackageAdded(programDir: string, workDir: string, pulumiBin: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+    fs.cpSync(path.join(REPO, programDir), workDir, { recursive: true });
+    return run(pulumiBin, ["package", "add", REPO], { cwd: workDir, env, timeoutMs: 600_000 });
 }

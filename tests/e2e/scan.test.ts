@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, findToolchain, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "./harness";
+import { copyWithPackageAdded, disposeStack, findToolchain, pulumiEnv, PulumiEnv, REPO, run, stackFor, toolchainBin } from "./harness";
 
 const SCAN = path.join(REPO, "tests", "e2e", "scan");
 /** The namespace the programs are given: checkov's CKV_K8S_21 rightly fails objects in `default`. */
@@ -155,12 +155,10 @@ describe("checkov on the rendered manifests of every program", () => {
             }
             const out = path.join(tmp, "rendered", program.dir === "." ? "root" : program.dir.replace(/\//g, "_"));
             let workDir = path.join(REPO, program.dir);
-            if (program.runtime === "yaml") {
-                // As tests/e2e/languages does: a copy, since `pulumi package add` rewrites Pulumi.yaml.
-                workDir = path.join(tmp, "yaml", path.basename(program.dir));
-                fs.mkdirSync(workDir, { recursive: true });
-                fs.copyFileSync(path.join(REPO, program.dir, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
-                const added = run(pulumiBin, ["package", "add", REPO], { cwd: workDir, env: { ...process.env, ...env.envVars }, timeoutMs: 300_000 });
+            if (program.runtime !== "nodejs") {
+                // Programs in other languages use the package through the SDK `pulumi package add` makes.
+                workDir = path.join(tmp, "programs", path.basename(program.dir));
+                const added = copyWithPackageAdded(program.dir, workDir, pulumiBin, { ...process.env, ...env.envVars });
                 assert.equal(added.status, 0, `pulumi package add: ${added.stdout}\n${added.stderr}`);
             }
             let stack: Stack | undefined;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds, from Go modules only, everything the e2e tests run:
-#   pulumi, pulumi-language-nodejs                   (tools/pulumi)
+#   pulumi                                           (tools/pulumi)
+#   pulumi-language-nodejs, pulumi-language-python
+#   (+ the Python SDK's run script),
+#   pulumi-language-go                               (language-hosts: tools/language-hosts)
 #   pulumi-resource-kubernetes                       (tools/kubernetes-provider)
 #   pulumi-resource-tls, pulumi-resource-random      (tools/tf-providers)
 #   kube-apiserver, kube-controller-manager,
@@ -17,15 +20,16 @@
 #   ${NGINX_SERVICE_E2E_CACHE:-$HOME/.cache/nginx-service-e2e}/<versions-key>/bin
 #
 #   tests/e2e/toolchain.sh             build what is missing (idempotent), print each build's time
-#   tests/e2e/toolchain.sh GROUP...    build only these groups (pulumi kubernetes-provider
-#                                      tf-providers controlplane etcd kwok node coredns
-#                                      cloud-controller kube-router images yaml)
+#   tests/e2e/toolchain.sh GROUP...    build only these groups (pulumi language-hosts
+#                                      kubernetes-provider tf-providers controlplane etcd kwok
+#                                      node coredns cloud-controller kube-router images yaml)
 #   tests/e2e/toolchain.sh --check [SUITE]
 #                                      build nothing; exit 0 and print the bin dir if every group
 #                                      SUITE needs is built (default: all), exit 1 and name the
 #                                      missing groups otherwise. Suites: kwok (the API-server suite
 #                                      on kwok's fake node), cluster (the real single-node cluster),
-#                                      languages (the package from Pulumi YAML, on kwok)
+#                                      languages (the package from Python, Go and Pulumi YAML
+#                                      programs, on the real single-node cluster)
 #   tests/e2e/toolchain.sh --suite SUITE
 #                                      build the groups SUITE needs
 #   tests/e2e/toolchain.sh --list      print groups, versions and cache state
@@ -61,14 +65,14 @@ YAML_VERSION=1.25.0
 # (controlplane.sh; the advisories against v2.1.0 concern its proxy and BGP router, see docs/real-cluster.md).
 KUBE_ROUTER_VERSION=2.1.0
 
-GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller kube-router images yaml)
+GROUPS_ALL=(pulumi language-hosts kubernetes-provider tf-providers controlplane etcd kwok node coredns cloud-controller kube-router images yaml)
 
 # What each suite runs. A suite runs when its groups are built, whatever the others' state.
 suite_groups() {
   case $1 in
-    kwok) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok ;;
-    cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
-    languages) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok yaml ;;
+    kwok) echo pulumi language-hosts kubernetes-provider tf-providers controlplane etcd kwok ;;
+    cluster) echo pulumi language-hosts kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
+    languages) echo "$(suite_groups cluster) yaml" ;;
     all) echo "${GROUPS_ALL[@]}" ;;
     *) echo "toolchain: unknown suite $1 (kwok, cluster, languages, all)" >&2; return 1 ;;
   esac
@@ -85,7 +89,8 @@ group_src() {
 
 group_bins() {
   case $1 in
-    pulumi) echo pulumi pulumi-language-nodejs ;;
+    pulumi) echo pulumi ;;
+    language-hosts) echo pulumi-language-nodejs pulumi-language-python pulumi-language-python-exec pulumi-language-go ;;
     kubernetes-provider) echo pulumi-resource-kubernetes ;;
     tf-providers) echo pulumi-resource-tls pulumi-resource-random ;;
     controlplane) echo kube-apiserver kube-controller-manager kube-scheduler kubectl ;;
@@ -104,6 +109,7 @@ group_bins() {
 group_recipe() {
   case $1 in
     pulumi) echo "pulumi=$PULUMI_VERSION" ;;
+    language-hosts) echo "pulumi-sdk=$PULUMI_VERSION" ;;
     kubernetes-provider) echo "kubernetes-provider=$K8S_PROVIDER_VERSION" ;;
     tf-providers) echo "tls=$TLS_VERSION random=$RANDOM_VERSION" ;;
     controlplane) echo "kubernetes=$K8S_VERSION" ;;
@@ -158,7 +164,7 @@ group_complete() {
 # this order, each group after the ones before it (they share the Go caches); yaml's is an estimate.
 group_expected_secs() {
   case $1 in
-    pulumi) echo 430 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
+    pulumi) echo 430 ;; language-hosts) echo 140 ;; kubernetes-provider) echo 570 ;; tf-providers) echo 175 ;; controlplane) echo 505 ;;
     etcd) echo 75 ;; kwok) echo 145 ;; node) echo 110 ;; coredns) echo 260 ;; cloud-controller) echo 50 ;;
     kube-router) echo 600 ;; images) echo 15 ;; yaml) echo 150 ;;
   esac
@@ -205,9 +211,19 @@ build_group() { # group outdir(bin parent)
     pulumi)
       (cd "$TOOLS/pulumi" &&
         "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-          -o "$out/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi &&
-        "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-          -o "$out/bin/pulumi-language-nodejs" ./language-nodejs)
+          -o "$out/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+      ;;
+    language-hosts)
+      local lang
+      for lang in nodejs python go; do
+        (cd "$TOOLS/language-hosts" &&
+          "${GOBUILD[@]}" -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+            -o "$out/bin/pulumi-language-$lang" "./$lang")
+      done
+      # The Python SDK's run script is not in the `pulumi` wheel: it comes with the Go module the
+      # hosts are built from, and the Python host runs it from beside itself.
+      dir=$(module_dir "$TOOLS/language-hosts" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")
+      install -m 0755 "$dir/python/cmd/pulumi-language-python-exec" "$out/bin/pulumi-language-python-exec"
       ;;
     kubernetes-provider)
       src=$out/src
@@ -313,7 +329,8 @@ assemble_key_dir() {
   ln -s "$(group_dir images)/share/images" "$tmp/share/images"
   {
     echo "pulumi $PULUMI_VERSION"
-    echo "pulumi-language-nodejs $PULUMI_VERSION (own host, tools/pulumi/language-nodejs)"
+    echo "pulumi-language-nodejs pulumi-language-python pulumi-language-go $PULUMI_VERSION (own hosts, tools/language-hosts)"
+    echo "pulumi-language-python-exec from github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION (python/cmd)"
     echo "pulumi-language-yaml v$YAML_VERSION (pulumi-yaml's host, own main, tools/yaml)"
     echo "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION"
     echo "pulumi-resource-tls $TLS_VERSION"

@@ -8,8 +8,7 @@
 // language host only has to start `node @pulumi/pulumi/cmd/run` with the
 // arguments and environment the SDK reads (see that script's argument
 // parsing and runtime/state.js in @pulumi/pulumi). This host implements just
-// that: Handshake, GetPluginInfo, GetRequiredPlugins (none: providers are
-// resolved from $PATH when resources are registered), Run, and empty answers
+// that (with what all our hosts share, ../langhost): Run, and empty answers
 // for the informational calls. It also implements RunPlugin for resource
 // plugins, which is what makes a source-based component package (PulumiPlugin.yaml
 // with `runtime: nodejs`) usable through `pulumi package add` / `get-schema` and
@@ -23,7 +22,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,113 +32,29 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
+
+	"nginx-service/e2e-tools/language-hosts/langhost"
 )
 
-// Exit code with which @pulumi/pulumi/cmd/run reports that it already showed
-// the user an actionable error (nodeJSProcessExitedAfterLoggingUserActionableMessage).
-const exitAfterUserActionableMessage = 32
-
 type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	mu            sync.Mutex
-	engineAddress string
-	tracing       string
-	cancel        chan bool
-	running       map[*exec.Cmd]struct{}
+	*langhost.Base
 }
 
 func main() {
-	var tracing string
-	flag.StringVar(&tracing, "tracing", "", "tracing endpoint (passed on to the program)")
-	// Flags the engine or other tooling may pass to a Node.js host; accepted and ignored.
+	// Flags the engine or other tooling may pass to a Node.js host; accepted and ignored (TypeScript
+	// is the runtime option `typescript` in Pulumi.yaml).
 	flag.Bool("typescript", true, "ignored; use the runtime option `typescript` in Pulumi.yaml")
 	flag.String("root", "", "ignored")
 	flag.String("binary", "", "ignored")
-	flag.Parse()
-
-	h := &host{tracing: tracing, cancel: make(chan bool), running: map[*exec.Cmd]struct{}{}}
-	if args := flag.Args(); len(args) > 0 {
-		h.engineAddress = args[0]
-	}
-
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: h.cancel,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
-			return nil
-		},
-		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
-	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host RPC server: %w", err))
-	}
-	// The engine reads the port from our first line of output.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(fmt.Errorf("language host RPC stopped serving: %w", err))
-	}
-}
-
-func (h *host) Handshake(
-	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *host) GetPluginInfo(ctx context.Context, _ *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: strings.TrimPrefix(version.Version, "v")}, nil
-}
-
-// GetRequiredPlugins reports none. The engine then loads each provider when
-// the program first registers one of its resources, at the version the SDK
-// asks for, and an ambient pulumi-resource-* binary on $PATH satisfies it.
-func (h *host) GetRequiredPlugins(
-	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *host) GetRequiredPackages(
-	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
-}
-
-func (h *host) GetProgramDependencies(
-	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+	langhost.Serve(func(b *langhost.Base) pulumirpc.LanguageRuntimeServer { return &host{Base: b} })
 }
 
 func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	resp := &pulumirpc.AboutResponse{}
-	if node, err := exec.LookPath("node"); err == nil {
-		resp.Executable = node
-		if out, err := exec.CommandContext(ctx, node, "--version").Output(); err == nil {
-			resp.Version = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
-		}
-	}
-	return resp, nil
-}
-
-func (h *host) RuntimeOptionsPrompts(
-	ctx context.Context, req *pulumirpc.RuntimeOptionsRequest,
-) (*pulumirpc.RuntimeOptionsResponse, error) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
+	return langhost.About(ctx, "node", "v", "--version"), nil
 }
 
 // InstallDependencies does nothing: the e2e tests provide node_modules.
@@ -149,33 +63,6 @@ func (h *host) InstallDependencies(
 	server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
 	return nil
-}
-
-func (h *host) Cancel(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for cmd := range h.running {
-		if cmd.Process != nil {
-			_ = cmd.Process.Signal(os.Interrupt)
-		}
-	}
-	return &emptypb.Empty{}, nil
-}
-
-// runTracked starts cmd and waits for it, registered as running meanwhile so that Cancel
-// interrupts it. It returns the error of starting, or else the error of waiting.
-func (h *host) runTracked(cmd *exec.Cmd) (startErr, waitErr error) {
-	if err := cmd.Start(); err != nil {
-		return err, nil
-	}
-	h.mu.Lock()
-	h.running[cmd] = struct{}{}
-	h.mu.Unlock()
-	waitErr = cmd.Wait()
-	h.mu.Lock()
-	delete(h.running, cmd)
-	h.mu.Unlock()
-	return nil, waitErr
 }
 
 // runtimeOptions are the `runtime.options` of Pulumi.yaml that matter here.
@@ -280,13 +167,13 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		cmd.Dir = dir
 	}
 	cmd.Env = env
-	cmd.Stdout = streamWriter(func(b []byte) error {
+	cmd.Stdout = langhost.StreamWriter(func(b []byte) error {
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
 	})
-	cmd.Stderr = streamWriter(func(b []byte) error {
+	cmd.Stderr = langhost.StreamWriter(func(b []byte) error {
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	})
-	startErr, err := h.runTracked(cmd)
+	startErr, err := h.RunTracked(cmd)
 	if startErr != nil {
 		return fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
 	}
@@ -317,29 +204,17 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return nil, fmt.Errorf("could not find node on $PATH: %w", err)
 	}
-	pwd := req.GetPwd()
-	if info := req.GetInfo(); info != nil && info.GetProgramDirectory() != "" {
-		pwd = info.GetProgramDirectory()
-	}
+	pwd := langhost.ProgramDirectory(req)
 	runScript, err := resolveRunScript(ctx, node, pwd)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	opts := parseOptions(req.GetInfo())
 
-	h.mu.Lock()
-	engine := h.engineAddress
-	h.mu.Unlock()
-
-	args := append([]string{}, opts.nodeargs...)
-	args = append(args, runScript)
-	add := func(flag, value string) {
-		if value != "" {
-			args = append(args, "--"+flag, value)
-		}
-	}
+	args := langhost.Args(append(append([]string{}, opts.nodeargs...), runScript))
+	add := args.Flag
 	add("monitor", req.GetMonitorAddress())
-	add("engine", engine)
+	add("engine", h.EngineAddress())
 	add("organization", req.GetOrganization())
 	add("project", req.GetProject())
 	if info := req.GetInfo(); info != nil {
@@ -351,7 +226,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		args = append(args, "--dry-run")
 	}
 	add("parallel", fmt.Sprint(req.GetParallel()))
-	add("tracing", h.tracing)
+	add("tracing", h.Tracing)
 	program := req.GetProgram()
 	if info := req.GetInfo(); info != nil && info.GetEntryPoint() != "" {
 		program = info.GetEntryPoint()
@@ -362,29 +237,12 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
-	// A stack without config sends no map; the SDK parses PULUMI_CONFIG with Object.keys, so it must
-	// be an object, never null.
-	configMap := req.GetConfig()
-	if configMap == nil {
-		configMap = map[string]string{}
-	}
-	config, err := json.Marshal(configMap)
+	config, err := langhost.ConfigEnv(req)
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretKeysJSON, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON),
-		fmt.Sprintf("PULUMI_NODEJS_TYPESCRIPT=%t", opts.typescript),
-	)
+	env := append(os.Environ(), config...)
+	env = append(env, fmt.Sprintf("PULUMI_NODEJS_TYPESCRIPT=%t", opts.typescript))
 	if opts.tsconfig != "" {
 		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
 	}
@@ -392,24 +250,5 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd := exec.Command(node, args...)
 	cmd.Dir = pwd
 	cmd.Env = env
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	startErr, err := h.runTracked(cmd)
-	if startErr != nil {
-		return nil, fmt.Errorf("could not start %s: %w", filepath.Base(node), startErr)
-	}
-
-	if err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == exitAfterUserActionableMessage {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{
-				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-			}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Problem executing program: %v", err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
+	return h.RunProgram(cmd), nil
 }
