@@ -10,7 +10,7 @@ import { NamingSettings } from "./names";
  * Deployment's replica count belongs to the autoscaler: the component leaves `spec.replicas` out.
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
  */
-export interface AutoscalingArgs {
+export interface Autoscaling {
     /**
      * Fewest pods the autoscaler keeps, at least 1.
      * @default 2
@@ -29,7 +29,7 @@ export interface AutoscalingArgs {
     targetCPUUtilizationPercentage?: number;
 }
 
-/** What {@link AutoscalingArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Autoscaling} fields left unset are, as their `@default` says. @internal */
 export const AUTOSCALING_DEFAULTS = {
     minReplicas: 2,
     maxReplicas: 10,
@@ -43,7 +43,7 @@ export interface AvailabilitySettings {
 }
 
 /** `autoscaling` with its defaults, and its bounds; a fixed `replicas` beside it is a cross-feature rule. @internal */
-export function resolveAvailability(given: AutoscalingArgs | undefined): Resolved<AvailabilitySettings> {
+export function resolveAvailability(given: Autoscaling | undefined): Resolved<AvailabilitySettings> {
     const autoscaling = given === undefined ? undefined : withDefaults(given, AUTOSCALING_DEFAULTS);
     if (autoscaling === undefined) {
         return { settings: { autoscaling }, problems: [] };

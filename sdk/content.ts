@@ -12,7 +12,7 @@ import { CONTENT_VOLUME } from "./pod";
  * ConfigMap. Exactly one of the two.
  * @see https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod
  */
-export interface ContentArgs {
+export interface Content {
     /**
      * Files to serve, by path under the document root (`index.html`, `css/site.css`) to text. Paths are
      * relative, `/`-separated, of letters, digits, `-`, `_` and `.`, with no `.` or `..` segment; in all
@@ -137,7 +137,7 @@ export function checkContentPath(path: string): Problem | undefined {
  * where another needs a directory, the size. With `upstream` beside it, a cross-feature rule.
  * @internal
  */
-export function resolveContent(component: string, given: ContentArgs | undefined): Resolved<ContentSettings> {
+export function resolveContent(component: string, given: Content | undefined): Resolved<ContentSettings> {
     if (given === undefined) {
         return { settings: { content: undefined }, problems: [] };
     }

@@ -10,7 +10,7 @@ import { checkBoolean, checkNonNegativeInt, found, Problem, Resolved, withDefaul
  * @see https://datatracker.ietf.org/doc/html/rfc6797
  * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security
  */
-export interface HstsArgs {
+export interface Hsts {
     /**
      * How long browsers remember to use HTTPS only (`max-age`), in seconds; 0 tells them to forget it.
      * @default 31536000
@@ -23,7 +23,7 @@ export interface HstsArgs {
     includeSubDomains?: boolean;
 }
 
-/** What {@link HstsArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Hsts} fields left unset are, as their `@default` says. @internal */
 export const HSTS_DEFAULTS = {
     maxAgeSeconds: 31536000,
     includeSubDomains: false,
@@ -43,7 +43,7 @@ export interface HeadersArgs {
      * @default - no HSTS header
      * @see https://datatracker.ietf.org/doc/html/rfc6797
      */
-    hsts?: HstsArgs;
+    hsts?: Hsts;
     /**
      * Send `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and
      * `Referrer-Policy: strict-origin-when-cross-origin` on every response, HTTP and HTTPS, errors and

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { at, checkImage, checkInput, cidrListProblems, found, Problem, Resolved, show, withDefaults } from "./checks";
-import { containerResources, CONTAINER_SECURITY_CONTEXT, EXPORTER_CONTAINER_NAME, METRICS_PATH, METRICS_PORT, resolveResources, ResourceSettings, ResourcesArgs, STATUS_PATH, STATUS_PORT } from "./pod";
+import { containerResources, CONTAINER_SECURITY_CONTEXT, EXPORTER_CONTAINER_NAME, METRICS_PATH, METRICS_PORT, resolveResources, ResourceSettings, Resources, STATUS_PATH, STATUS_PORT } from "./pod";
 
 // nginx's stub_status and the optional Prometheus exporter sidecar.
 
@@ -10,7 +10,7 @@ import { containerResources, CONTAINER_SECURITY_CONTEXT, EXPORTER_CONTAINER_NAME
  * loopback and serves Prometheus metrics on port 9113 (`metrics`) at `/metrics`.
  * @see https://github.com/nginx/nginx-prometheus-exporter
  */
-export interface MetricsExporterArgs {
+export interface MetricsExporter {
     /**
      * The exporter image; it must take nginx-prometheus-exporter's `--nginx.scrape-uri` and
      * `--web.listen-address` flags.
@@ -21,10 +21,10 @@ export interface MetricsExporterArgs {
      * The exporter container's requests and limits.
      * @default - 10m/16Mi requested, 100m/32Mi limit
      */
-    resources?: ResourcesArgs;
+    resources?: Resources;
 }
 
-/** What {@link MetricsExporterArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link MetricsExporter} fields left unset are, as their `@default` says. @internal */
 export const METRICS_EXPORTER_DEFAULTS = {
     image: "nginx/nginx-prometheus-exporter:1.4.0",
 };
@@ -47,7 +47,7 @@ export const EXPORTER_RESOURCES_DEFAULTS = {
  * is given.
  * @see https://nginx.org/en/docs/http/ngx_http_stub_status_module.html
  */
-export interface MetricsArgs {
+export interface Metrics {
     /**
      * Serve `stub_status` on the status port. On by default: it is one more server block on a port the
      * Service does not expose, and it shows only counters.
@@ -66,10 +66,10 @@ export interface MetricsArgs {
      * Run the Prometheus exporter sidecar and annotate the pods for scraping; needs `enabled`.
      * @default - no exporter, no scrape annotations
      */
-    exporter?: MetricsExporterArgs;
+    exporter?: MetricsExporter;
 }
 
-/** What {@link MetricsArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Metrics} fields left unset are, as their `@default` says. @internal */
 export const METRICS_DEFAULTS = {
     enabled: true,
     allowCidrs: [] as string[],
@@ -87,7 +87,7 @@ export interface MetricsSettings {
 }
 
 /** `metrics` with its defaults, and its checks: who may read stub_status, and the exporter, which needs the switch on. @internal */
-export function resolveMetrics(component: string, given: MetricsArgs | undefined): Resolved<MetricsSettings> {
+export function resolveMetrics(component: string, given: Metrics | undefined): Resolved<MetricsSettings> {
     const problems: (Problem | undefined)[] = [];
     const givenExporter = given?.exporter;
     const image = givenExporter === undefined ? undefined : checkInput(component, givenExporter.image ?? METRICS_EXPORTER_DEFAULTS.image, (v) => checkImage("metrics.exporter.image", v));

@@ -13,7 +13,7 @@ import { UpstreamSettings } from "./upstream";
  * cannot be combined with the labels (the API's rule).
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
  */
-export interface NetworkPolicyPeerArgs {
+export interface NetworkPolicyPeer {
     /**
      * Labels of the namespaces whose pods may connect (`kubernetes.io/metadata.name` selects one by name).
      * @default - the component's namespace, when `podLabels` is set
@@ -37,7 +37,7 @@ export interface NetworkPolicyPeerArgs {
  * effect where the cluster's network plugin enforces NetworkPolicy.
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
-export interface NetworkPolicyArgs {
+export interface NetworkPolicy {
     /**
      * Create the NetworkPolicy. `false` leaves the pods' traffic unrestricted.
      * @default true
@@ -47,21 +47,21 @@ export interface NetworkPolicyArgs {
      * Sources allowed to reach nginx's ports; at least one when given.
      * @default - any source, in the cluster or outside it
      */
-    allowFrom?: NetworkPolicyPeerArgs[];
+    allowFrom?: NetworkPolicyPeer[];
 }
 
-/** What {@link NetworkPolicyArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link NetworkPolicy} fields left unset are, as their `@default` says. @internal */
 export const NETWORK_POLICY_DEFAULTS = {
     enabled: true,
 };
 
 /** @internal */
 export interface NetworkPolicySettings {
-    networkPolicy: { enabled: boolean; allowFrom: NetworkPolicyPeerArgs[] | undefined };
+    networkPolicy: { enabled: boolean; allowFrom: NetworkPolicyPeer[] | undefined };
 }
 
 /** `networkPolicy` with its defaults, and its allowed sources, each a valid API peer. @internal */
-export function resolveNetworkPolicy(given: NetworkPolicyArgs | undefined): Resolved<NetworkPolicySettings> {
+export function resolveNetworkPolicy(given: NetworkPolicy | undefined): Resolved<NetworkPolicySettings> {
     const policy = { ...withDefaults(given, NETWORK_POLICY_DEFAULTS), allowFrom: given?.allowFrom };
     const settings = { networkPolicy: policy };
     const problems: (Problem | undefined)[] = [checkBoolean("networkPolicy.enabled", policy.enabled)];
@@ -81,7 +81,7 @@ export function resolveNetworkPolicy(given: NetworkPolicyArgs | undefined): Reso
     return { settings, problems: found(problems) };
 }
 
-function peerProblems(field: string, peer: NetworkPolicyPeerArgs | undefined): Problem[] {
+function peerProblems(field: string, peer: NetworkPolicyPeer | undefined): Problem[] {
     const problems: Problem[] = [];
     const set = Object.entries(peer ?? {}).filter(([, value]) => value !== undefined).map(([key]) => key);
     if (set.length === 0) {
@@ -112,7 +112,7 @@ function peerProblems(field: string, peer: NetworkPolicyPeerArgs | undefined): P
 export const DNS_PORT = 53;
 
 /** One allowed source, as the API spells it: an IP block alone, or namespace and/or pod selectors. @internal */
-export function networkPolicyPeer(peer: NetworkPolicyPeerArgs): k8s.types.input.networking.v1.NetworkPolicyPeer {
+export function networkPolicyPeer(peer: NetworkPolicyPeer): k8s.types.input.networking.v1.NetworkPolicyPeer {
     if (peer.cidr !== undefined) {
         return { ipBlock: { cidr: peer.cidr } };
     }

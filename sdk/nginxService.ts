@@ -11,7 +11,7 @@ import { createTls } from "./tls";
 import { createConfig, createWorkload } from "./workload";
 
 /** Node ports allocated to the Service. */
-export interface NodePortsOutput {
+export interface NodePortAllocation {
     /** The node port of the HTTP Service port. */
     http: number;
     /** Absent when TLS is disabled. */
@@ -39,7 +39,7 @@ export class NginxService extends pulumi.ComponentResource {
     /** The load balancer's hostname, where the cloud reports one (AWS); undefined unless LoadBalancer. */
     public readonly loadBalancerHostname: pulumi.Output<string | undefined>;
     /** Node ports allocated by the API server; undefined for ClusterIP. */
-    public readonly nodePorts: pulumi.Output<NodePortsOutput | undefined>;
+    public readonly nodePorts: pulumi.Output<NodePortAllocation | undefined>;
     /** In-cluster URLs first, then external ones once the load balancer has an address. */
     public readonly urls: pulumi.Output<string[]>;
     /** The serving certificate (PEM): pass it to `curl --cacert`. Undefined when TLS is disabled. */

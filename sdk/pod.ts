@@ -97,7 +97,7 @@ export const TERMINATION = { preStopSleepSeconds: 5, gracePeriodSeconds: 30 } as
  * Requests and limits of a container, as Kubernetes quantities.
  * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
  */
-export interface ResourcesArgs {
+export interface Resources {
     /** CPU the scheduler reserves for the container. @default "50m" */
     cpuRequest?: string;
     /** Memory the scheduler reserves for the container. @default "64Mi" */
@@ -108,15 +108,15 @@ export interface ResourcesArgs {
     memoryLimit?: string;
 }
 
-/** {@link ResourcesArgs} with every field set. @internal */
-export type ResourceSettings = Required<Pick<ResourcesArgs, "cpuRequest" | "memoryRequest" | "cpuLimit" | "memoryLimit">>;
+/** {@link Resources} with every field set. @internal */
+export type ResourceSettings = Required<Pick<Resources, "cpuRequest" | "memoryRequest" | "cpuLimit" | "memoryLimit">>;
 
 /**
  * A container's requests and limits: `given`'s fields over `defaults`; fields the API does not have are
  * dropped from the settings but reported by the quantity check.
  * @internal
  */
-export function resolveResources(path: string, given: ResourcesArgs | undefined, defaults: ResourceSettings): Resolved<ResourceSettings> {
+export function resolveResources(path: string, given: Resources | undefined, defaults: ResourceSettings): Resolved<ResourceSettings> {
     return { settings: withDefaults(given, defaults), problems: quantityProblems(path, given as { [key: string]: unknown } | undefined) };
 }
 

@@ -80,7 +80,7 @@ export type ExternalTrafficPolicy = (typeof ExternalTrafficPolicy)[keyof typeof 
  * Fixed node ports for the Service; the API server allocates free ones where unset.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
  */
-export interface NodePortsArgs {
+export interface NodePorts {
     /**
      * Node port for plain HTTP, 30000-32767.
      * @default - allocated by the API server
@@ -97,7 +97,7 @@ export interface NodePortsArgs {
  * Options for `serviceType: LoadBalancer`.
  * @see https://kubernetes.io/docs/concepts/services-networking/service/#loadbalancer
  */
-export interface LoadBalancerArgs {
+export interface LoadBalancer {
     /**
      * Ask the cloud for an internal (VPC-only) load balancer; needs `cloud` to pick the annotation.
      * @default false
@@ -142,7 +142,7 @@ export interface LoadBalancerArgs {
     timeoutSeconds?: number;
 }
 
-/** What {@link LoadBalancerArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link LoadBalancer} fields left unset are, as their `@default` says. @internal */
 export const LOAD_BALANCER_DEFAULTS = {
     internal: false,
     annotations: {} as { [key: string]: string },
@@ -171,7 +171,7 @@ export interface ServiceArgs {
      * Fixed node ports; only with `NodePort` or `LoadBalancer`.
      * @default - allocated by the API server
      */
-    nodePorts?: NodePortsArgs;
+    nodePorts?: NodePorts;
     /**
      * The Service's IP families (`spec.ipFamilies`), primary first: one, or IPv4 and IPv6 in either order
      * with a dual-stack `ipFamilyPolicy`. With IPv6 among them nginx also listens on IPv6.
@@ -190,7 +190,7 @@ export interface ServiceArgs {
      * Options for `serviceType: LoadBalancer`; an error with any other type.
      * @default - a public load balancer, waited for up to 600 s
      */
-    loadBalancer?: LoadBalancerArgs;
+    loadBalancer?: LoadBalancer;
     /**
      * Annotations of the Service (load-balancer annotations are merged in).
      * @default {}

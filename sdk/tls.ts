@@ -28,7 +28,7 @@ export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
  * kubernetes.io/tls Secret, or a Secret that already exists.
  * @see https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets
  */
-export interface TlsArgs {
+export interface Tls {
     /**
      * Serve HTTPS. With `false`, nginx serves plain HTTP only and no key, certificate or Secret is created.
      * @default true
@@ -85,7 +85,7 @@ export interface TlsArgs {
     existingSecretName?: pulumi.Input<string>;
 }
 
-/** What {@link TlsArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Tls} fields left unset are, as their `@default` says. @internal */
 export const TLS_DEFAULTS = {
     enabled: true,
     http2: true,
@@ -120,7 +120,7 @@ export interface TlsSettings {
  * nothing with TLS off or with an existing Secret, and the generated certificate's fields.
  * @internal
  */
-export function resolveTls(component: string, given: TlsArgs | undefined): Resolved<TlsSettings> {
+export function resolveTls(component: string, given: Tls | undefined): Resolved<TlsSettings> {
     const tlsArgs = given ?? {};
     const secretName = tlsArgs.existingSecretName === undefined ? undefined : checkInput(component, tlsArgs.existingSecretName, (v) => checkObjectName("tls.existingSecretName", "Secret", v));
     const settings: TlsSettings = {

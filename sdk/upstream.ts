@@ -26,7 +26,7 @@ export type UpstreamScheme = (typeof UpstreamScheme)[keyof typeof UpstreamScheme
  * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html
  * @see https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
  */
-export interface UpstreamArgs {
+export interface Upstream {
     /** Name of the upstream's Service (a DNS-1035 label). */
     name: pulumi.Input<string>;
     /** The Service's port, 1-65535. */
@@ -80,7 +80,7 @@ export interface UpstreamArgs {
     clientMaxBodySize?: string;
 }
 
-/** What {@link UpstreamArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Upstream} fields left unset are, as their `@default` says. @internal */
 export const UPSTREAM_DEFAULTS = {
     scheme: UpstreamScheme.HTTP as UpstreamScheme,
     proxyTimeoutSeconds: 60,
@@ -94,7 +94,7 @@ export const UPSTREAM_DEFAULTS = {
  */
 export const CLUSTER_DNS_SERVICE = { name: "kube-dns", namespace: "kube-system" } as const;
 
-/** {@link UpstreamArgs} with its defaults applied. @internal */
+/** {@link Upstream} with its defaults applied. @internal */
 export interface ResolvedUpstream {
     name: pulumi.Input<string>;
     port: number;
@@ -115,8 +115,8 @@ export interface UpstreamSettings {
     upstream: ResolvedUpstream | undefined;
 }
 
-/** The fields of {@link UpstreamArgs}: anything else given (from JavaScript or another language) is refused. */
-const UPSTREAM_FIELDS: (keyof UpstreamArgs)[] = ["name", "port", "namespace", "scheme", "targetPort", "podLabels", "resolver", "proxyTimeoutSeconds", "clientMaxBodySize"];
+/** The fields of {@link Upstream}: anything else given (from JavaScript or another language) is refused. */
+const UPSTREAM_FIELDS: (keyof Upstream)[] = ["name", "port", "namespace", "scheme", "targetPort", "podLabels", "resolver", "proxyTimeoutSeconds", "clientMaxBodySize"];
 
 /** A size as nginx's `client_max_body_size` reads it: a whole number of bytes, k, m or g. */
 const NGINX_SIZE = /^[0-9]+[kKmMgG]?$/;
@@ -147,7 +147,7 @@ function checkUpstreamName(value: string): Problem | undefined {
  * cross-feature rule.
  * @internal
  */
-export function resolveUpstream(component: string, given: UpstreamArgs | undefined, naming: NamingSettings): Resolved<UpstreamSettings> {
+export function resolveUpstream(component: string, given: Upstream | undefined, naming: NamingSettings): Resolved<UpstreamSettings> {
     if (given === undefined) {
         return { settings: { upstream: undefined }, problems: [] };
     }

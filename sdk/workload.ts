@@ -20,7 +20,7 @@ import {
     NGINX_UID,
     resolveResources,
     ResourceSettings,
-    ResourcesArgs,
+    Resources,
     TERMINATION,
     TLS_VOLUME,
     TMP_VOLUME,
@@ -57,7 +57,7 @@ export interface WorkloadArgs {
      * Container requests and limits.
      * @default - 50m/64Mi requested, 500m/128Mi limit
      */
-    resources?: ResourcesArgs;
+    resources?: Resources;
 }
 
 /** What {@link WorkloadArgs} fields left unset are, as their `@default` says. @internal */
@@ -67,7 +67,7 @@ export const WORKLOAD_DEFAULTS = {
     enableServiceLinks: true,
 };
 
-/** What {@link ResourcesArgs} fields left unset are, as their `@default` says. @internal */
+/** What {@link Resources} fields left unset are, as their `@default` says. @internal */
 export const RESOURCES_DEFAULTS = {
     cpuRequest: "50m",
     memoryRequest: "64Mi",

@@ -73,7 +73,7 @@ describe("the inferred schema", () => {
             "urls",
         ]);
         assert.equal((outputs.urls as any).type, "array");
-        assert.equal((outputs.nodePorts as any).$ref, "#/types/nginx-service:index:NodePortsOutput");
+        assert.equal((outputs.nodePorts as any).$ref, "#/types/nginx-service:index:NodePortAllocation");
         for (const optional of ["loadBalancerIP", "loadBalancerHostname", "nodePorts", "certificatePem", "tlsSecretName"]) {
             assert.equal(outputs[optional].optional, true, `${optional} is undefined in some scenarios`);
         }
@@ -92,7 +92,7 @@ describe("the inferred schema", () => {
 
     test("has the nested argument types with their fields", () => {
         const fields = (name: string) => Object.keys(result.typeDefinitions[name]?.properties ?? {}).sort();
-        assert.deepEqual(fields("TlsArgs"), [
+        assert.deepEqual(fields("Tls"), [
             "commonName",
             "dnsNames",
             "earlyRenewalHours",
@@ -104,7 +104,7 @@ describe("the inferred schema", () => {
             "rotationTrigger",
             "validityHours",
         ]);
-        assert.deepEqual(fields("LoadBalancerArgs"), [
+        assert.deepEqual(fields("LoadBalancer"), [
             "annotations",
             "awaitAddress",
             "cloud",
@@ -114,15 +114,15 @@ describe("the inferred schema", () => {
             "sourceRanges",
             "timeoutSeconds",
         ]);
-        assert.deepEqual(fields("NodePortsArgs"), ["http", "https"]);
-        assert.deepEqual(fields("HstsArgs"), ["includeSubDomains", "maxAgeSeconds"]);
-        assert.deepEqual(fields("NetworkPolicyArgs"), ["allowFrom", "enabled"]);
-        assert.deepEqual(fields("UpstreamArgs"), ["clientMaxBodySize", "name", "namespace", "podLabels", "port", "proxyTimeoutSeconds", "resolver", "scheme", "targetPort"]);
-        assert.deepEqual((result.typeDefinitions.UpstreamArgs?.properties as any)?.name?.optional, undefined, "upstream.name is required");
-        assert.equal((result.typeDefinitions.UpstreamArgs?.properties as any)?.namespace?.optional, true);
-        assert.deepEqual(fields("NetworkPolicyPeerArgs"), ["cidr", "namespaceLabels", "podLabels"]);
-        assert.deepEqual(fields("AutoscalingArgs"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
-        assert.deepEqual(fields("ResourcesArgs"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
+        assert.deepEqual(fields("NodePorts"), ["http", "https"]);
+        assert.deepEqual(fields("Hsts"), ["includeSubDomains", "maxAgeSeconds"]);
+        assert.deepEqual(fields("NetworkPolicy"), ["allowFrom", "enabled"]);
+        assert.deepEqual(fields("Upstream"), ["clientMaxBodySize", "name", "namespace", "podLabels", "port", "proxyTimeoutSeconds", "resolver", "scheme", "targetPort"]);
+        assert.deepEqual((result.typeDefinitions.Upstream?.properties as any)?.name?.optional, undefined, "upstream.name is required");
+        assert.equal((result.typeDefinitions.Upstream?.properties as any)?.namespace?.optional, true);
+        assert.deepEqual(fields("NetworkPolicyPeer"), ["cidr", "namespaceLabels", "podLabels"]);
+        assert.deepEqual(fields("Autoscaling"), ["maxReplicas", "minReplicas", "targetCPUUtilizationPercentage"]);
+        assert.deepEqual(fields("Resources"), ["cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"]);
     });
 
     test("carries the JSDoc into the schema's descriptions, for every input and output", () => {

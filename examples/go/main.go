@@ -25,7 +25,7 @@ func main() {
 			replicas = 1
 		}
 		// Changing `rotation` makes the next `pulumi up` issue a new certificate.
-		tls := &nginxservice.TlsArgsArgs{}
+		tls := &nginxservice.TlsArgs{}
 		if rotation := cfg.Get("rotation"); rotation != "" {
 			tls.RotationTrigger = pulumi.String(rotation)
 		}

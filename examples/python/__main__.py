@@ -18,7 +18,7 @@ web = nginx_service.NginxService(
     service_type=nginx_service.ServiceType.NODE_PORT,
     http_port=8080,
     replicas=config.get_int("replicas", 1),
-    tls=nginx_service.TlsArgsArgs(rotation_trigger=config.get("rotation")),
+    tls=nginx_service.TlsArgs(rotation_trigger=config.get("rotation")),
 )
 
 pulumi.export("serviceName", web.service_name)

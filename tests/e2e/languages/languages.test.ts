@@ -215,7 +215,7 @@ for (const program of programs) {
                     .filter((l) => l.includes("Revealed type"));
                 assert.equal(revealed.length, 4, revealed.join("\n"));
                 assert.match(revealed[0], /Output\[str\]"$/);
-                assert.match(revealed[1], /Output\[pulumi_nginx_service\.outputs\.NodePortsOutput \| None\]"$/);
+                assert.match(revealed[1], /Output\[pulumi_nginx_service\.outputs\.NodePortAllocation \| None\]"$/);
                 for (const line of revealed) assert.doesNotMatch(line, /\bAny\b/, line);
 
                 fs.writeFileSync(
