@@ -7,8 +7,10 @@
 // both alike. Reports medians, the ratio component/baseline at each N, and the per-instance slope by
 // least squares over N.
 // Part 2, the real engine (bench/engine.ts), only where the e2e toolchain is built.
+// Part 3, the data plane on the real single-node cluster (bench/dataplane.ts), only where the cluster's
+// toolchain is built and Debian's load generators are installed.
 //
-//   node dist/bench/run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out bench/results/latest.json] [--no-engine]
+//   node dist/bench/run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out bench/results/latest.json] [--no-engine] [--no-dataplane]
 //
 // --runs is the number of runs per variant at every N; N of 100 and less get --runs-small runs
 // instead (when larger): they take well under a second each, and at that size a few hundred ms of
@@ -21,6 +23,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DATAPLANE_DEFAULTS, DataplaneReport, runDataplaneBenchmarkIfBuilt } from "./dataplane";
 import { EngineReport, runEngineBenchmarkIfBuilt } from "./engine";
 import type { RunResult } from "./program";
 import { CUSTOM_RESOURCES_PER_INSTANCE, Variant, VARIANTS } from "./scenario";
@@ -64,10 +67,11 @@ interface Options {
     ns: number[];
     out: string;
     engine: boolean;
+    dataplane: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-    const options: Options = { runs: 5, runsSmall: 15, ns: [1, 10, 100, 1000], out: path.join(ROOT, "bench", "results", "latest.json"), engine: true };
+    const options: Options = { runs: 5, runsSmall: 15, ns: [1, 10, 100, 1000], out: path.join(ROOT, "bench", "results", "latest.json"), engine: true, dataplane: true };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = () => {
@@ -80,7 +84,8 @@ function parseOptions(argv: string[]): Options {
         else if (arg === "--ns") options.ns = value().split(",").map(Number);
         else if (arg === "--out") options.out = path.resolve(value());
         else if (arg === "--no-engine") options.engine = false;
-        else throw new Error(`unknown argument ${arg}; usage: run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out FILE] [--no-engine]`);
+        else if (arg === "--no-dataplane") options.dataplane = false;
+        else throw new Error(`unknown argument ${arg}; usage: run.js [--runs 5] [--runs-small 15] [--ns 1,10,100,1000] [--out FILE] [--no-engine] [--no-dataplane]`);
     }
     if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error(`--runs must be a whole number >= 1`);
     if (!Number.isInteger(options.runsSmall) || options.runsSmall < 1) throw new Error(`--runs-small must be a whole number >= 1`);
@@ -373,6 +378,7 @@ async function main(): Promise<void> {
         options: { runs: options.runs, runsSmall: options.runsSmall, ns: options.ns, runsPerN: Object.fromEntries(options.ns.map((n) => [n, runsFor(n)])) },
         mocks: { promisesPerInstance, ...summary, raw },
         engine: undefined as EngineReport | undefined,
+        dataplane: undefined as DataplaneReport | undefined,
     };
     const write = () => {
         fs.mkdirSync(path.dirname(options.out), { recursive: true });
@@ -387,6 +393,18 @@ async function main(): Promise<void> {
             const error = err instanceof Error ? err.message : String(err);
             console.log(`\nengine benchmark (part 2) failed: ${error.slice(0, 2000)}`);
             report.engine = { ran: false, reason: `failed: ${error.slice(0, 4000)}` };
+        }
+        report.finishedAt = new Date().toISOString();
+        report.machine.loadAvgAtEnd = os.loadavg();
+        write();
+    }
+    if (options.dataplane) {
+        try {
+            report.dataplane = await runDataplaneBenchmarkIfBuilt(DATAPLANE_DEFAULTS);
+        } catch (err) {
+            const error = err instanceof Error ? err.message : String(err);
+            console.log(`\ndata-plane benchmark (part 3) failed: ${error.slice(0, 2000)}`);
+            report.dataplane = { ran: false, reason: `failed: ${error.slice(0, 4000)}` };
         }
         report.finishedAt = new Date().toISOString();
         report.machine.loadAvgAtEnd = os.loadavg();

@@ -33,3 +33,13 @@ export function leastSquares(xs: number[], ys: number[]): LinearFit {
     const slope = sxy / sxx;
     return { slope, intercept: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
 }
+
+/** The nearest-rank percentile (p in 0..100) of the values; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+    if (values.length === 0) {
+        return NaN;
+    }
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
