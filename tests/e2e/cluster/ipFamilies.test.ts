@@ -55,7 +55,7 @@ describe("ipFamilyPolicy on an IPv4-only cluster", () => {
         const deployment = cluster.kubectlJson(["-n", NAMESPACE, "get", "deployment", "my-nginx"]);
         const configMap = deployment.spec.template.spec.volumes.find((v: any) => v.name === "config").configMap.name;
         const conf: string = Object.values(cluster.kubectlJson(["-n", NAMESPACE, "get", "configmap", configMap]).data).join("\n");
-        assert.match(conf, /^\s*listen \[::\]:8443 ssl;$/m, "the pods run the config with the IPv6 listen");
+        assert.match(conf, /^\s*listen \[::\]:8443 ssl http2;$/m, "the pods run the config with the IPv6 listen");
         assert.equal(deployment.status.readyReplicas, 1, "nginx started and passes its readiness probe");
         cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", certificatePem);
         const viaService = cluster.curlInClient(NAMESPACE, "https://my-nginx/", ["--cacert", "/tmp/ca.pem"]);

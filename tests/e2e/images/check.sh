@@ -216,14 +216,15 @@ server {
 }
 
 server {
-    listen 8443 ssl;
+    listen 8443 ssl http2;
     server_name _;
     ssl_certificate /etc/nginx/ssl/tls.crt;
     ssl_certificate_key /etc/nginx/ssl/tls.key;
     ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ecdh_curve X25519:prime256v1:secp384r1;
     ssl_prefer_server_ciphers off;
-    ssl_session_cache shared:SSL:1m;
-    ssl_session_timeout 1h;
+    ssl_session_cache shared:SSL:10m;
+    ssl_session_timeout 1d;
     ssl_session_tickets off;
     location = /healthz {
         access_log off;
