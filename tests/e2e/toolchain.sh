@@ -25,6 +25,7 @@
 #                                      SUITE needs is built (default: all), exit 1 and name the
 #                                      missing groups otherwise. Suites: kwok (the API-server suite
 #                                      on kwok's fake node), cluster (the real single-node cluster),
+#                                      multinode (the same cluster with three nodes: the same groups),
 #                                      languages (the package from Pulumi YAML, on kwok)
 #   tests/e2e/toolchain.sh --suite SUITE
 #                                      build the groups SUITE needs
@@ -67,10 +68,11 @@ GROUPS_ALL=(pulumi kubernetes-provider tf-providers controlplane etcd kwok node 
 suite_groups() {
   case $1 in
     kwok) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok ;;
-    cluster) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
+    # multinode: the same cluster with several nodes (controlplane.sh --nodes), the same groups.
+    cluster|multinode) echo pulumi kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
     languages) echo pulumi kubernetes-provider tf-providers controlplane etcd kwok yaml ;;
     all) echo "${GROUPS_ALL[@]}" ;;
-    *) echo "toolchain: unknown suite $1 (kwok, cluster, languages, all)" >&2; return 1 ;;
+    *) echo "toolchain: unknown suite $1 (kwok, cluster, multinode, languages, all)" >&2; return 1 ;;
   esac
 }
 
