@@ -682,7 +682,7 @@ wait_node_firewall() {
 # From the node, the API server through its Service address: the node's kube-proxy and the route to
 # the control plane both work.
 wait_node_services() {
-  wait_for "the kubernetes Service from $NNAME" 60 "${IN_NODE[@]}" curl -skf --max-time 2 "https://$REAL_FIRST_SERVICE_IP/readyz"
+  wait_for "the kubernetes Service from $NNAME" 60 "${IN_NODE[@]}" curl -sf --max-time 2 --cacert "$DIR/pki/ca.crt" "https://$REAL_FIRST_SERVICE_IP/readyz"
 }
 
 write_cluster_kubeconfigs() {

@@ -380,6 +380,17 @@ function stripCounters(save: string): string {
         .join("\n");
 }
 
+/** Sets config values and runs `pulumi up`, which must succeed: its outputs' values and how long it took. */
+export async function upWith(stack: Stack, config: { [key: string]: string } = {}): Promise<{ seconds: number; outputs: Record<string, any> }> {
+    for (const [key, value] of Object.entries(config)) {
+        await stack.setConfig(key, { value });
+    }
+    const t0 = Date.now();
+    const result = await stack.up();
+    assert.equal(result.summary.result, "succeeded");
+    return { seconds: (Date.now() - t0) / 1000, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
+}
+
 /**
  * What a test file's `after` does, for whatever `before` got to start: destroys and removes the stacks,
  * stops the cluster, and removes the Pulumi environment even if the rest failed.

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor } from "../harness";
-import { RealCluster, stopWithPulumi } from "./cluster";
+import { RealCluster, stopWithPulumi, upWith } from "./cluster";
 import { assertFailuresWithin, describeLoad, REQUEST_TIMEOUT_SECONDS, startLoad } from "./load";
 
 const NAMESPACE = "drills";
@@ -21,14 +21,9 @@ let stack: Stack;
 let outputs: Record<string, any> = {};
 
 async function up(config: { [key: string]: string } = {}): Promise<number> {
-    for (const [key, value] of Object.entries(config)) {
-        await stack.setConfig(key, { value });
-    }
-    const t0 = Date.now();
-    const result = await stack.up();
-    assert.equal(result.summary.result, "succeeded");
-    outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
-    return (Date.now() - t0) / 1000;
+    const result = await upWith(stack, config);
+    outputs = result.outputs;
+    return result.seconds;
 }
 
 /** The Secrets the instance's ready pods mount. */

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { disposeStack, PulumiEnv, REPO, stackFor } from "../harness";
-import { RealCluster, rootNetworkState, stopWithPulumi } from "../cluster/cluster";
+import { RealCluster, rootNetworkState, stopWithPulumi, upWith } from "../cluster/cluster";
 import { assertFailuresWithin, describeLoad, LoadResult, REQUEST_TIMEOUT_SECONDS, startLoad, startLoadInNetns } from "../cluster/load";
 
 const NODES = 3;
@@ -36,14 +36,9 @@ const isReady = (p: any) => p.status?.conditions?.some((c: any) => c.type === "R
 
 async function up(config: { [key: string]: string } = {}): Promise<number> {
     assert.ok(stack, "the stack exists");
-    for (const [key, value] of Object.entries(config)) {
-        await stack.setConfig(key, { value });
-    }
-    const t0 = Date.now();
-    const result = await stack.up();
-    assert.equal(result.summary.result, "succeeded");
-    outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
-    return (Date.now() - t0) / 1000;
+    const result = await upWith(stack, config);
+    outputs = result.outputs;
+    return result.seconds;
 }
 
 /** Every pod of the instance, terminating ones included. */
@@ -339,7 +334,7 @@ describe("three nodes in two zones, under live traffic", () => {
         const lost = pods.filter((p) => p.spec.nodeName === victimName);
         console.log(`before: ${describeSpread(pods)}; losing ${victimName}`);
         // Fewer requests per second for a drill that lasts minutes (the default tolerations are 300 s).
-        const load = startLoad(cluster, NAMESPACE, URL, { maxRequests: 5000, maxSeconds: 480, pauseSeconds: 0.2 });
+        const load = startLoad(cluster, NAMESPACE, URL, { maxRequests: 5000, maxSeconds: 540, pauseSeconds: 0.2 });
         await sleep(2000);
         const t0 = Date.now();
         cluster.stopNode(victim);
@@ -347,7 +342,7 @@ describe("three nodes in two zones, under live traffic", () => {
         let notReady: number | undefined;
         let dropped: number | undefined;
         let replaced: number | undefined;
-        const deadline = Date.now() + 420_000;
+        const deadline = Date.now() + 480_000;
         while (replaced === undefined && Date.now() < deadline) {
             if (dropped === undefined && lost.every((p) => !clientProxiesTo(p.status.podIP))) {
                 dropped = Date.now();
