@@ -524,7 +524,7 @@ EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: { kubeconfig: $DIR/kube-proxy.kubeconfig }
-mode: iptables
+mode: $NPROXY_MODE
 clusterCIDR: $NCLUSTER_CIDR
 hostnameOverride: $NNAME
 metricsBindAddress: 127.0.0.1:10249
@@ -602,17 +602,22 @@ node_vars() { # i
   local i=$1
   if (( i == 0 )); then
     ND=$DIR NNS=$NETNS NIP=$REAL_NODE_IP NNAME=$NODE_NAME NPOD_CIDR=$REAL_POD_CIDR NPOD_GATEWAY=$REAL_POD_GATEWAY
-    NCLUSTER_CIDR=$REAL_POD_CIDR NPREFIX="" NKUBELET_USER=kubelet NLABELS=""
+    NCLUSTER_CIDR=$REAL_POD_CIDR NPREFIX="" NKUBELET_USER=kubelet NLABELS="" NPROXY_MODE=iptables
   else
     ND=$DIR/nodes/n$i NNS=$NETNS-n$i NIP=$(multi_node_ip "$i") NNAME=$(multi_node_name "$i")
     NPOD_CIDR=$(multi_pod_cidr "$i") NPOD_GATEWAY=$(multi_pod_gateway "$i") NCLUSTER_CIDR=$MULTI_POD_CIDR
     NPREFIX=n$i- NKUBELET_USER=kubelet-n$i NLABELS=topology.kubernetes.io/zone=$(multi_node_zone "$i" "$NODES")
+    # kube-proxy's rules in a table of their own: kube-router rewrites the whole iptables filter table
+    # from a copy it has just read, which undoes a change kube-proxy makes in between (in iptables mode
+    # its filter rules, e.g. the DROP of a node port without local endpoints under
+    # externalTrafficPolicy Local, stale until its next sync).
+    NPROXY_MODE=nftables
   fi
   IN_NODE=(nsenter "--net=/run/netns/$NNS")
 }
 
 for_node() { # i function...: runs the functions for node i
-  local ND NNS NIP NNAME NPOD_CIDR NPOD_GATEWAY NCLUSTER_CIDR NPREFIX NKUBELET_USER NLABELS
+  local ND NNS NIP NNAME NPOD_CIDR NPOD_GATEWAY NCLUSTER_CIDR NPREFIX NKUBELET_USER NLABELS NPROXY_MODE
   local -a IN_NODE
   node_vars "$1"
   shift
@@ -658,7 +663,11 @@ start_node_firewall() {
   # starts: kube-router rewrites the whole filter table from a copy it has just read, so a chain
   # kube-proxy creates in between is lost and kube-proxy's first sync fails ("Chain 'KUBE-SERVICES'
   # does not exist", retry in 30 s). Seen once in CI, where the rules were still missing 60 s later.
-  wait_for "kube-proxy rules on $NNAME" 60 bash -c "${IN_NODE[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+  if [[ $NPROXY_MODE == nftables ]]; then
+    wait_for "kube-proxy rules on $NNAME" 60 bash -c "${IN_NODE[*]} nft list table ip kube-proxy | grep -qF -- '$REAL_DNS_IP'"
+  else
+    wait_for "kube-proxy rules on $NNAME" 60 bash -c "${IN_NODE[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+  fi
   # NetworkPolicy: kube-router's firewall only (iptables filter rules and ipsets of this namespace,
   # through the same iptables binary, hence the same nf_tables backend, as kube-proxy), started once
   # the node it looks up by name is registered. No BGP router, service proxy, load balancer

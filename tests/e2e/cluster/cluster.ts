@@ -136,8 +136,15 @@ export class RealCluster {
         return run("nsenter", [`--net=/run/netns/${netns}`, command, ...args], options);
     }
 
-    /** Whether kube-proxy in that namespace sends a Service's connections to this pod address (its DNAT rules). */
+    /**
+     * Whether kube-proxy in that namespace sends a Service's connections to this pod address: its DNAT
+     * rules, in its nftables table (the multi-node form) or in iptables' nat table (the single node).
+     */
     proxiesTo(netns: string, podIP: string): boolean {
+        const nft = this.execIn(netns, "nft", ["list", "table", "ip", "kube-proxy"]);
+        if (nft.status === 0) {
+            return nft.stdout.includes(`dnat to ${podIP}:`);
+        }
         const r = this.execIn(netns, "iptables-save", ["-t", "nat"]);
         assert.equal(r.status, 0, r.stderr);
         return r.stdout.includes(`--to-destination ${podIP}:`);

@@ -75,9 +75,12 @@ async function settle(n: number, timeoutMs = 120_000): Promise<any[]> {
 /** The client node's kube-proxy: whether it still sends connections to this pod address. */
 const clientProxiesTo = (ip: string) => cluster.proxiesTo(cluster.node(clientNode).netns, ip);
 
-/** `kubectl drain` of a node, its exit and output once it ends. */
+/**
+ * `kubectl drain` of a node, its exit and output once it ends. `--delete-emptydir-data`: the pods' /tmp is
+ * an emptyDir (nginx's temp files under a read-only root), which a drain refuses to evict without it.
+ */
 function drain(node: string, extra: string[] = []): Promise<{ status: number | null; out: string }> {
-    const [command, ...args] = cluster.kubectlCommand(["drain", node, "--ignore-daemonsets", "--timeout=240s", ...extra]);
+    const [command, ...args] = cluster.kubectlCommand(["drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=240s", ...extra]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -157,7 +160,7 @@ describe("three nodes in two zones, under live traffic", () => {
         console.log(`${describeLoad("rolling update", result, seconds)}; then ${describeSpread(pods)}`);
         assert.ok(result.sent > 50, `enough traffic (${result.sent})`);
         assert.equal(result.failed, 0, describeLoad("rolling update", result));
-        assert.equal(cluster.curlInClient(NAMESPACE, `http://${SVC}:8080/x`).code, "308", "the new config is live");
+        assert.equal(cluster.curlInClient(NAMESPACE, `http://${SVC}/x`).code, "308", "the new config is live");
     });
 
     test("externalTrafficPolicy Local: the client's address reaches nginx, health checks answer 200 only where a pod is Ready, traffic flows while pods move", async () => {
@@ -250,80 +253,86 @@ describe("three nodes in two zones, under live traffic", () => {
         const [target, onTarget] = counts[0];
         console.log(`before the drain: ${describeSpread(pods)}; draining ${target}`);
         assert.ok(onTarget >= 2, `a node other than the client's holds 2 replicas: ${describeSpread(pods)}`);
-        const original = new Set(pods.map((p) => p.metadata.uid));
+        try {
+            const original = new Set(pods.map((p) => p.metadata.uid));
 
-        const load = startLoad(cluster, NAMESPACE, URL);
-        await sleep(1000);
-        const t0 = Date.now();
-        const draining = drain(target);
-        let done: { status: number | null; out: string } | undefined;
-        draining.then((d) => (done = d));
-        // The PodDisruptionBudget's promise, watched while the drain runs: at most one pod missing.
-        let fewestReady = 4;
-        let last: any[] = [];
-        while (done === undefined) {
-            last = allPods();
-            fewestReady = Math.min(fewestReady, last.filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p)).length);
-            await sleep(250);
+            const load = startLoad(cluster, NAMESPACE, URL);
+            await sleep(1000);
+            const t0 = Date.now();
+            const draining = drain(target);
+            let done: { status: number | null; out: string } | undefined;
+            draining.then((d) => (done = d));
+            // The PodDisruptionBudget's promise, watched while the drain runs: at most one pod missing.
+            let fewestReady = 4;
+            let last: any[] = [];
+            while (done === undefined) {
+                last = allPods();
+                fewestReady = Math.min(fewestReady, last.filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p)).length);
+                await sleep(250);
+            }
+            const drainSeconds = (Date.now() - t0) / 1000;
+            const settled = await settle(4);
+            const result = await load.stop();
+            assert.equal(done.status, 0, done.out);
+            const evicted = last.filter((p) => original.has(p.metadata.uid) && p.spec.nodeName === target && p.metadata.deletionTimestamp);
+            const evictions = evicted.map(evictedAt).sort((a, b) => a - b);
+            const replacements = settled.filter((p) => !original.has(p.metadata.uid));
+            const ready = replacements.map(readyAt).sort((a, b) => a - b);
+            const rel = (t: number) => `${((t - t0) / 1000).toFixed(0)} s`;
+            console.log(
+                `${describeLoad(`drain of ${target}`, result, drainSeconds)}; evictions at ${evictions.map(rel).join(", ")}, replacements Ready at ${ready.map(rel).join(", ")} on ${replacements.map((p) => p.spec.nodeName).join(", ")}; fewest Ready pods seen ${fewestReady}; then ${describeSpread(settled)}`,
+            );
+            assert.equal(evictions.length, onTarget, "every replica on the node was evicted");
+            assert.equal(replacements.length, onTarget);
+            assert.ok(replacements.every((p) => p.spec.nodeName !== target), "the replacements run on other nodes");
+            for (let k = 1; k < evictions.length; k++) {
+                assert.ok(evictions[k] >= ready[k - 1], `eviction ${k + 1} (${rel(evictions[k])}) came after replacement ${k} was Ready (${rel(ready[k - 1])})`);
+            }
+            assert.ok(fewestReady >= 3, `never more than one pod missing (fewest Ready: ${fewestReady})`);
+            assert.equal(result.failed, 0, describeLoad("drain", result));
+        } finally {
+            cluster.kubectl(["uncordon", target]);
         }
-        const drainSeconds = (Date.now() - t0) / 1000;
-        const settled = await settle(4);
-        const result = await load.stop();
-        assert.equal(done.status, 0, done.out);
-        const evicted = last.filter((p) => original.has(p.metadata.uid) && p.spec.nodeName === target && p.metadata.deletionTimestamp);
-        const evictions = evicted.map(evictedAt).sort((a, b) => a - b);
-        const replacements = settled.filter((p) => !original.has(p.metadata.uid));
-        const ready = replacements.map(readyAt).sort((a, b) => a - b);
-        const rel = (t: number) => `${((t - t0) / 1000).toFixed(0)} s`;
-        console.log(
-            `${describeLoad(`drain of ${target}`, result, drainSeconds)}; evictions at ${evictions.map(rel).join(", ")}, replacements Ready at ${ready.map(rel).join(", ")} on ${replacements.map((p) => p.spec.nodeName).join(", ")}; fewest Ready pods seen ${fewestReady}; then ${describeSpread(settled)}`,
-        );
-        assert.equal(evictions.length, onTarget, "every replica on the node was evicted");
-        assert.equal(replacements.length, onTarget);
-        assert.ok(replacements.every((p) => p.spec.nodeName !== target), "the replacements run on other nodes");
-        for (let k = 1; k < evictions.length; k++) {
-            assert.ok(evictions[k] >= ready[k - 1], `eviction ${k + 1} (${rel(evictions[k])}) came after replacement ${k} was Ready (${rel(ready[k - 1])})`);
-        }
-        assert.ok(fewestReady >= 3, `never more than one pod missing (fewest Ready: ${fewestReady})`);
-        assert.equal(result.failed, 0, describeLoad("drain", result));
-        cluster.kubectl(["uncordon", target]);
     });
 
     test("drain with 1 replica completes (the budget allows the only pod's eviction); failures only until the replacement is in the client's proxy", async () => {
         await up({ replicas: "1" });
         const [pod] = await settle(1);
         const target: string = pod.spec.nodeName;
-        const load = startLoad(cluster, NAMESPACE, URL);
-        await sleep(2000);
-        const t0 = Date.now();
-        // Only the instance's pods: the client pod has no controller and may share the node.
-        const draining = drain(target, [`--pod-selector=${INSTANCE}`]);
-        let done: { status: number | null; out: string } | undefined;
-        let drained = 0;
-        draining.then((d) => {
-            done = d;
-            drained = Date.now();
-        });
-        let inProxy: number | undefined;
-        let replacement: any;
-        const deadline = Date.now() + 240_000;
-        while ((done === undefined || inProxy === undefined) && Date.now() < deadline) {
-            replacement ??= readyPods().find((p) => p.metadata.uid !== pod.metadata.uid);
-            if (replacement && inProxy === undefined && clientProxiesTo(replacement.status.podIP)) {
-                inProxy = Date.now();
+        try {
+            const load = startLoad(cluster, NAMESPACE, URL);
+            await sleep(2000);
+            const t0 = Date.now();
+            // Only the instance's pods: the client pod has no controller and may share the node.
+            const draining = drain(target, [`--pod-selector=${INSTANCE}`]);
+            let done: { status: number | null; out: string } | undefined;
+            let drained = 0;
+            draining.then((d) => {
+                done = d;
+                drained = Date.now();
+            });
+            let inProxy: number | undefined;
+            let replacement: any;
+            const deadline = Date.now() + 240_000;
+            while ((done === undefined || inProxy === undefined) && Date.now() < deadline) {
+                replacement ??= readyPods().find((p) => p.metadata.uid !== pod.metadata.uid);
+                if (replacement && inProxy === undefined && clientProxiesTo(replacement.status.podIP)) {
+                    inProxy = Date.now();
+                }
+                await sleep(200);
             }
-            await sleep(200);
+            await sleep(2000);
+            const result = await load.stop();
+            assert.ok(done, "the drain ended");
+            assert.equal(done.status, 0, done.out);
+            assert.ok(inProxy !== undefined, "the replacement reached the client's proxy");
+            const window = assertFailuresWithin("drain, 1 replica", result, t0, inProxy);
+            console.log(
+                `${describeLoad(`drain of ${target} with 1 replica`, result)}; the drain took ${((drained - t0) / 1000).toFixed(1)} s; the replacement on ${replacement.spec.nodeName} was in the client's proxy ${((inProxy - t0) / 1000).toFixed(1)} s after the drain began; ${window} requests sent in that window`,
+            );
+        } finally {
+            cluster.kubectl(["uncordon", target]);
         }
-        await sleep(2000);
-        const result = await load.stop();
-        assert.ok(done, "the drain ended");
-        assert.equal(done.status, 0, done.out);
-        assert.ok(inProxy !== undefined, "the replacement reached the client's proxy");
-        const window = assertFailuresWithin("drain, 1 replica", result, t0, inProxy);
-        console.log(
-            `${describeLoad(`drain of ${target} with 1 replica`, result)}; the drain took ${((drained - t0) / 1000).toFixed(1)} s; the replacement on ${replacement.spec.nodeName} was in the client's proxy ${((inProxy - t0) / 1000).toFixed(1)} s after the drain began; ${window} requests sent in that window`,
-        );
-        cluster.kubectl(["uncordon", target]);
     });
 
     test("a node lost (its kubelet, containerd and containers gone): the other nodes keep answering, failures only until its endpoints are dropped; lost pods replaced after the default tolerations", async () => {

@@ -466,15 +466,21 @@ func TestNATRules(t *testing.T) {
 	if strings.Contains(got, "198.18.0.12:30444") {
 		t.Fatalf("an unhealthy node gets connections:\n%s", got)
 	}
-	// No healthy node: no rule for that address at all.
+	// No healthy node: every node (fail open), as before any health check answered.
 	healthy = map[netip.Addr]bool{}
 	if err := n.Set("b", "ns/local", local, map[int32]int32{443: 30444}, nodes, nil, 32000); err != nil {
 		t.Fatal(err)
 	}
-	if got := applied[len(applied)-1]; strings.Contains(got, "198.18.200.2") {
-		t.Fatalf("rules for a load balancer without a healthy node:\n%s", got)
+	got = applied[len(applied)-1]
+	for _, node := range nodes {
+		if !strings.Contains(got, node.String()+":30444") {
+			t.Fatalf("no healthy node, yet %s is left out:\n%s", node, got)
+		}
 	}
 	if err := n.Remove("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Remove("b"); err != nil {
 		t.Fatal(err)
 	}
 	if got := applied[len(applied)-1]; got != "*nat\n:NGINX-SERVICE-LB - [0:0]\nCOMMIT\n" {

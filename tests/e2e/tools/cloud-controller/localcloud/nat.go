@@ -25,7 +25,8 @@ const NATChain = "NGINX-SERVICE-LB"
 // its packets are routed on with the client's source address. Replies must
 // come back through that namespace (the cluster's network routes them so).
 // For a Service with externalTrafficPolicy Local it sends only to the nodes
-// whose health check node port answers 200, as cloud load balancers do.
+// whose health check node port answers 200 (to every node while none does),
+// as cloud load balancers do.
 type NAT struct {
 	// Apply replaces the rules of NATChain with the given iptables-restore
 	// input (see IptablesRestore).
@@ -50,7 +51,10 @@ type natEntry struct {
 	healthy    map[netip.Addr]bool
 }
 
-// backends are the nodes the entry sends new connections to.
+// backends are the nodes the entry sends new connections to: the healthy
+// ones, or every node while none is (as cloud load balancers fail open, e.g.
+// in the moment a Service turns Local, before kube-proxy serves its health
+// check port).
 func (e *natEntry) backends() []netip.Addr {
 	if e.healthPort == 0 {
 		return e.nodes
@@ -60,6 +64,9 @@ func (e *natEntry) backends() []netip.Addr {
 		if e.healthy[n] {
 			out = append(out, n)
 		}
+	}
+	if len(out) == 0 {
+		return e.nodes
 	}
 	return out
 }
@@ -166,8 +173,8 @@ func (n *NAT) healthLoop() {
 // render is the iptables-restore input for every load balancer: per address,
 // port and allowed source range, one DNAT rule per backend, each taking its
 // share of the new connections (the nat table sees only a connection's first
-// packet). A port without a backend gets no rule: connections to it reach the
-// address itself, where nothing listens, and are refused.
+// packet). A port without a backend (no node) gets no rule: connections to it
+// reach the address itself, where nothing listens, and are refused.
 func (n *NAT) render() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*nat\n:%s - [0:0]\n", NATChain)
