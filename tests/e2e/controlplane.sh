@@ -49,6 +49,8 @@
 #   tests/e2e/controlplane.sh stop-node DIR NODE
 #       For the node-loss drill of a multi-node cluster: node NODE (1..N) goes as a machine that dies
 #       would: its processes and containers are killed, its namespace removed.
+#   tests/e2e/controlplane.sh memory DIR
+#       The resident memory (MiB) of each node's processes, shims and pods, and of the control plane.
 #   tests/e2e/controlplane.sh stop DIR
 #       Stops every process started for DIR (and for cluster: every container,
 #       mount, cgroup and the network namespace) and removes DIR (kept if
@@ -84,8 +86,9 @@ multi_pod_cidr() { echo "198.18.$((63 + $1)).0/24"; }
 multi_pod_gateway() { echo "198.18.$((63 + $1)).1"; }
 multi_node_name() { echo "nginx-service-node-$1"; }
 multi_node_zone() { if (( $1 <= ($2 + 1) / 2 )); then echo zone-a; else echo zone-b; fi; } # node count
-OUTSIDE_IP=198.18.100.2
-OUTSIDE_GATEWAY=198.18.100.1
+# (outside every pod range: kube-proxy takes a source inside MULTI_POD_CIDR for a pod of the cluster).
+OUTSIDE_IP=198.18.32.2
+OUTSIDE_GATEWAY=198.18.32.1
 APISERVER_SECURE_PORT=6443
 K8S_STARTUP_TIMEOUT=${NGINX_SERVICE_E2E_STARTUP_TIMEOUT:-120}
 
@@ -780,6 +783,38 @@ remove_node_leftovers() {
   fi
 }
 
+# What a running cluster holds in memory, in MiB: each process's resident set, per node also its
+# containerd shims and its pods (the memory cgroup of its cgroup root).
+memory() { # dir
+  local dir=$1 name pid kib node nodes=() sum all=0 line
+  rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+  for node in "$dir"/nodes/n*; do [[ -f $node/netns ]] && nodes+=("$node"); done
+  if [[ ${#nodes[@]} == 0 && -f $dir/netns ]]; then nodes=("$dir"); fi
+  for node in "${nodes[@]}"; do
+    local prefix="" ns
+    [[ $node != "$dir" ]] && prefix=${node##*/}-
+    ns=$(<"$node/netns")
+    sum=0 line=""
+    for name in containerd kubelet kube-proxy kube-router; do
+      [[ -f $dir/pids/$prefix$name ]] || continue
+      kib=$(rss "$(<"$dir/pids/$prefix$name")"); sum=$((sum + kib)); line+=" $name $((kib / 1024))"
+    done
+    kib=0
+    for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $node/containerd/containerd.sock" || true); do kib=$((kib + $(rss "$pid"))); done
+    sum=$((sum + kib)); line+=" shims $((kib / 1024))"
+    kib=$(( $(cat "/sys/fs/cgroup/memory/$ns/memory.usage_in_bytes" 2>/dev/null || echo 0) / 1024 ))
+    sum=$((sum + kib)); all=$((all + sum))
+    echo "node ${prefix%-}:$line pods $((kib / 1024)) total $((sum / 1024))"
+  done
+  sum=0 line=""
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler coredns cloud-controller; do
+    [[ -f $dir/pids/$name ]] || continue
+    kib=$(rss "$(<"$dir/pids/$name")"); sum=$((sum + kib)); line+=" $name $((kib / 1024))"
+  done
+  echo "control plane:$line total $((sum / 1024))"
+  echo "nodes $((all / 1024)) MiB, with the control plane $(( (all + sum) / 1024 )) MiB"
+}
+
 # ---- start ---------------------------------------------------------------------------------------
 
 start() {
@@ -984,6 +1019,7 @@ case ${1:-} in
     [[ -n ${3:-} && -d ${2:-}/nodes/n${3:-} ]] || die "usage: $0 stop-node DIR NODE (a node of a multi-node cluster)"
     stop_node "$2" "n$3"
     ;;
+  memory) [[ -d ${2:-}/pids ]] || die "usage: $0 memory DIR"; memory "$2" ;;
   start-process) [[ -n ${3:-} ]] || die "usage: $0 start-process DIR NAME"; start_process "$2" "$3" ;;
-  *) echo "usage: $0 start [--suite kwok|cluster [--nodes N]] [--owner-pid PID] | stop DIR | stop-process DIR NAME | start-process DIR NAME | stop-node DIR NODE" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--suite kwok|cluster [--nodes N]] [--owner-pid PID] | stop DIR | stop-process DIR NAME | start-process DIR NAME | stop-node DIR NODE | memory DIR" >&2; exit 2 ;;
 esac

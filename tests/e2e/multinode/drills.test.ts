@@ -264,17 +264,21 @@ describe("three nodes in two zones, under live traffic", () => {
             draining.then((d) => (done = d));
             // The PodDisruptionBudget's promise, watched while the drain runs: at most one pod missing.
             let fewestReady = 4;
-            let last: any[] = [];
+            /** Each pod as first seen terminating (an evicted pod is gone from the API once it has stopped). */
+            const terminating = new Map<string, any>();
             while (done === undefined) {
-                last = allPods();
-                fewestReady = Math.min(fewestReady, last.filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p)).length);
+                const now = allPods();
+                fewestReady = Math.min(fewestReady, now.filter((p) => p.metadata.deletionTimestamp === undefined && isReady(p)).length);
+                for (const p of now.filter((p) => p.metadata.deletionTimestamp !== undefined && !terminating.has(p.metadata.uid))) {
+                    terminating.set(p.metadata.uid, p);
+                }
                 await sleep(250);
             }
             const drainSeconds = (Date.now() - t0) / 1000;
             const settled = await settle(4);
             const result = await load.stop();
             assert.equal(done.status, 0, done.out);
-            const evicted = last.filter((p) => original.has(p.metadata.uid) && p.spec.nodeName === target && p.metadata.deletionTimestamp);
+            const evicted = [...terminating.values()].filter((p) => original.has(p.metadata.uid) && p.spec.nodeName === target);
             const evictions = evicted.map(evictedAt).sort((a, b) => a - b);
             const replacements = settled.filter((p) => !original.has(p.metadata.uid));
             const ready = replacements.map(readyAt).sort((a, b) => a - b);
