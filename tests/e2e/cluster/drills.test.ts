@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor } from "../harness";
 import { RealCluster, stopWithPulumi, upWith } from "./cluster";
-import { assertFailuresWithin, describeLoad, REQUEST_TIMEOUT_SECONDS, startLoad } from "./load";
+import { assertFailuresWithin, describeLoad, startLoad } from "./load";
 
 const NAMESPACE = "drills";
 const SVC = "my-nginx";
@@ -171,7 +171,7 @@ describe("fault drills under live traffic", () => {
         assert.ok(result.sent > 50, `enough traffic (${result.sent})`);
         const window = assertFailuresWithin("crash", result, t0, droppedAt);
         console.log(
-            `${describeLoad(`crash (dropped from kube-proxy's rules after ${droppedAfter.toFixed(1)} s, container Ready again after ${backAfter.toFixed(1)} s)`, result)}; ${window} requests sent from ${REQUEST_TIMEOUT_SECONDS} s before the kill to the drop`,
+            `${describeLoad(`crash (dropped from kube-proxy's rules after ${droppedAfter.toFixed(1)} s, container Ready again after ${backAfter.toFixed(1)} s)`, result)}; ${window} requests sent from ${result.timeoutSeconds} s before the kill to the drop`,
         );
     });
 });

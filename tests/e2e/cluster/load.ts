@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RealCluster } from "./cluster";
 
-/** curl's --max-time: a request still unanswered after this long counts as failed. */
+/** curl's --max-time by default: a request still unanswered after this long counts as failed. */
 export const REQUEST_TIMEOUT_SECONDS = 2;
 
 export interface Request {
@@ -34,6 +34,8 @@ export interface LoadResult {
     rate: number;
     /** Every request, in order. */
     requests: Request[];
+    /** curl's --max-time of each request. */
+    timeoutSeconds: number;
 }
 
 export interface LoadOptions {
@@ -48,6 +50,8 @@ export interface LoadOptions {
     pod?: string;
     /** More curl arguments (e.g. --resolve, to send a name's requests to a load balancer). */
     curlArgs?: string[];
+    /** curl's --max-time (default REQUEST_TIMEOUT_SECONDS). */
+    timeoutSeconds?: number;
 }
 
 export interface Load {
@@ -58,13 +62,13 @@ export interface Load {
 let loads = 0;
 
 function loopScript(url: string, stopFile: string, options: LoadOptions): string {
-    const { maxRequests = 3000, maxSeconds = 180, pauseSeconds = 0.03, caFile = "/tmp/ca.pem", curlArgs = [] } = options;
+    const { maxRequests = 3000, maxSeconds = 180, pauseSeconds = 0.03, caFile = "/tmp/ca.pem", curlArgs = [], timeoutSeconds = REQUEST_TIMEOUT_SECONDS } = options;
     const extra = curlArgs.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
     return [
         `n=0; failed=0; start=$(date +%s); end=$((start + ${maxSeconds}))`,
         `while [ ! -e ${stopFile} ] && [ $n -lt ${maxRequests} ] && [ $(date +%s) -lt $end ]; do`,
         `  t=$(date +%s%3N)`,
-        `  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time ${REQUEST_TIMEOUT_SECONDS} --cacert ${caFile} ${extra} ${url}); rc=$?`,
+        `  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time ${timeoutSeconds} --cacert ${caFile} ${extra} ${url}); rc=$?`,
         `  n=$((n + 1))`,
         `  echo "R $n $t $code $rc"`,
         `  if [ "$code" != 200 ]; then failed=$((failed + 1)); fi`,
@@ -74,7 +78,7 @@ function loopScript(url: string, stopFile: string, options: LoadOptions): string
     ].join("\n");
 }
 
-function runLoop(argv: string[], writeStopFile: () => void): Load {
+function runLoop(argv: string[], writeStopFile: () => void, timeoutSeconds = REQUEST_TIMEOUT_SECONDS): Load {
     const [command, ...args] = argv;
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -101,7 +105,7 @@ function runLoop(argv: string[], writeStopFile: () => void): Load {
                 .filter((r) => r.code !== "200")
                 .slice(0, 10)
                 .map((r) => `${r.n} ${r.code} ${r.exit}`);
-            resolve({ sent, failed, failures, seconds, rate: seconds > 0 ? sent / seconds : sent, requests });
+            resolve({ sent, failed, failures, seconds, rate: seconds > 0 ? sent / seconds : sent, requests, timeoutSeconds });
         });
     });
     return {
@@ -117,12 +121,16 @@ export function startLoad(cluster: RealCluster, namespace: string, url: string, 
     const pod = options.pod ?? "client";
     const stopFile = `/tmp/stop-load-${process.pid}-${++loads}`;
     const argv = cluster.kubectlCommand(["-n", namespace, "exec", pod, "--", "sh", "-c", loopScript(url, stopFile, options)]);
-    return runLoop(argv, () => {
-        const r = cluster.inClient(namespace, ["sh", "-c", `: > ${stopFile}`], undefined, pod);
-        if (r.status !== 0) {
-            throw new Error(`could not stop the load loop: ${r.stderr}`);
-        }
-    });
+    return runLoop(
+        argv,
+        () => {
+            const r = cluster.inClient(namespace, ["sh", "-c", `: > ${stopFile}`], undefined, pod);
+            if (r.status !== 0) {
+                throw new Error(`could not stop the load loop: ${r.stderr}`);
+            }
+        },
+        options.timeoutSeconds,
+    );
 }
 
 /**
@@ -134,8 +142,10 @@ export function startLoadInNetns(netns: string, url: string, ca: string, options
     const caFile = path.join(dir, "ca.pem");
     fs.writeFileSync(caFile, ca);
     const stopFile = path.join(dir, "stop");
-    const load = runLoop(["nsenter", `--net=/run/netns/${netns}`, "sh", "-c", loopScript(url, stopFile, { ...options, caFile })], () =>
-        fs.writeFileSync(stopFile, ""),
+    const load = runLoop(
+        ["nsenter", `--net=/run/netns/${netns}`, "sh", "-c", loopScript(url, stopFile, { ...options, caFile })],
+        () => fs.writeFileSync(stopFile, ""),
+        options.timeoutSeconds,
     );
     return {
         stop: async () => {
@@ -157,18 +167,18 @@ export function describeLoad(what: string, r: LoadResult, convergeSeconds?: numb
 
 /**
  * The bound of a drill whose fault makes failures inherent: every failed request was in flight when the
- * fault came (sent at most REQUEST_TIMEOUT_SECONDS before `faultMs`) or sent before the endpoint was
+ * fault came (sent at most its timeout before `faultMs`) or sent before the endpoint was
  * dropped (`droppedMs`, when the client's proxy no longer had it). Returns the number of requests sent in
  * that window, which bounds the failures, for the drill's report.
  */
 export function assertFailuresWithin(what: string, r: LoadResult, faultMs: number, droppedMs: number): number {
-    const from = faultMs - REQUEST_TIMEOUT_SECONDS * 1000;
+    const from = faultMs - r.timeoutSeconds * 1000;
     const window = r.requests.filter((q) => q.sentMs >= from && q.sentMs <= droppedMs);
     const outside = r.requests.filter((q) => q.code !== "200" && (q.sentMs < from || q.sentMs > droppedMs));
     assert.deepEqual(
         outside.map((q) => `${q.n} ${q.code} ${q.exit} sent ${((q.sentMs - faultMs) / 1000).toFixed(2)} s after the fault`),
         [],
-        `${describeLoad(what, r)}: failures outside the window from ${REQUEST_TIMEOUT_SECONDS} s before the fault to the endpoint's drop ${((droppedMs - faultMs) / 1000).toFixed(2)} s after it`,
+        `${describeLoad(what, r)}: failures outside the window from ${r.timeoutSeconds} s before the fault to the endpoint's drop ${((droppedMs - faultMs) / 1000).toFixed(2)} s after it`,
     );
     assert.ok(r.failed <= window.length, `${r.failed} failed, more than the ${window.length} sent in the window`);
     return window.length;

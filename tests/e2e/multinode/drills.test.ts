@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { disposeStack, eventually, PulumiEnv, REPO, stackFor } from "../harness";
 import { RealCluster, rootNetworkState, stopWithPulumi, upWith } from "../cluster/cluster";
-import { assertFailuresWithin, describeLoad, LoadResult, REQUEST_TIMEOUT_SECONDS, startLoad, startLoadInNetns } from "../cluster/load";
+import { assertFailuresWithin, describeLoad, LoadResult, startLoad, startLoadInNetns } from "../cluster/load";
 
 const NODES = 3;
 const NAMESPACE = "multinode";
@@ -346,50 +346,55 @@ describe("three nodes in two zones, under live traffic", () => {
         const victim = cluster.nodes.findIndex((n) => n.name === victimName) + 1;
         const lost = pods.filter((p) => p.spec.nodeName === victimName);
         console.log(`before: ${describeSpread(pods)}; losing ${victimName}`);
-        // Fewer requests per second for a drill that lasts minutes (the default tolerations are 300 s).
-        const load = startLoad(cluster, NAMESPACE, URL, { maxRequests: 5000, maxSeconds: 540, pauseSeconds: 0.2 });
-        await sleep(2000);
-        const t0 = Date.now();
-        cluster.stopNode(victim);
-        const stopped = (Date.now() - t0) / 1000;
-        let notReady: number | undefined;
-        let dropped: number | undefined;
-        let replaced: number | undefined;
-        const deadline = Date.now() + 480_000;
-        while (replaced === undefined && Date.now() < deadline) {
-            if (dropped === undefined && lost.every((p) => !clientProxiesTo(p.status.podIP))) {
-                dropped = Date.now();
-            }
-            if (notReady === undefined) {
-                const node = cluster.kubectlJson(["get", "node", victimName]);
-                if (node.status.conditions.some((c: any) => c.type === "Ready" && c.status !== "True")) {
-                    notReady = Date.now();
+        try {
+            // Fewer requests per second for a drill that lasts minutes (the default tolerations are 300 s), and
+            // more time per request: over minutes of traffic a 2-core machine shared with other work can stall
+            // one TLS handshake past 2 s, which is no failure of the cluster.
+            const load = startLoad(cluster, NAMESPACE, URL, { maxRequests: 5000, maxSeconds: 540, pauseSeconds: 0.2, timeoutSeconds: 5 });
+            await sleep(2000);
+            const t0 = Date.now();
+            cluster.stopNode(victim);
+            const stopped = (Date.now() - t0) / 1000;
+            let notReady: number | undefined;
+            let dropped: number | undefined;
+            let replaced: number | undefined;
+            const deadline = Date.now() + 480_000;
+            while (replaced === undefined && Date.now() < deadline) {
+                if (dropped === undefined && lost.every((p) => !clientProxiesTo(p.status.podIP))) {
+                    dropped = Date.now();
                 }
+                if (notReady === undefined) {
+                    const node = cluster.kubectlJson(["get", "node", victimName]);
+                    if (node.status.conditions.some((c: any) => c.type === "Ready" && c.status !== "True")) {
+                        notReady = Date.now();
+                    }
+                }
+                if (readyPods().filter((p) => p.spec.nodeName !== victimName).length === 3) {
+                    replaced = Date.now();
+                }
+                await sleep(dropped === undefined ? 250 : 2000);
             }
-            if (readyPods().filter((p) => p.spec.nodeName !== victimName).length === 3) {
-                replaced = Date.now();
-            }
-            await sleep(dropped === undefined ? 250 : 2000);
+            const result: LoadResult = await load.stop();
+            const s = (t: number | undefined) => (t === undefined ? "never" : `${((t - t0) / 1000).toFixed(1)} s`);
+            console.log(
+                `${describeLoad(`${victimName} lost`, result)}; its processes gone in ${stopped.toFixed(1)} s; node NotReady after ${s(notReady)}, its endpoints dropped from the client's proxy after ${s(dropped)}, lost pods replaced (3 Ready elsewhere) after ${s(replaced)}`,
+            );
+            assert.ok(dropped !== undefined, "the lost pods' endpoints were dropped");
+            const window = assertFailuresWithin("node lost", result, t0, dropped);
+            console.log(`node lost: ${result.failed} failed of the ${window} requests sent from ${result.timeoutSeconds} s before the loss to the endpoints' drop`);
+            const afterDrop = result.requests.filter((q) => q.sentMs > dropped!);
+            assert.ok(afterDrop.length > 20 && afterDrop.every((q) => q.code === "200"), "the other nodes answered every request after the drop");
+            assert.ok(replaced !== undefined, "the lost pods were replaced");
+        } finally {
+            // The lost pods stay Terminating while the Node object exists (no kubelet confirms their end), and
+            // they hold the Deployment's foreground deletion, hence `pulumi destroy`. A cloud's node controller
+            // deletes the Node of a machine that is gone; here the test does, and the pod garbage collector
+            // removes them.
+            cluster.kubectl(["delete", "node", victimName]);
+            const t1 = Date.now();
+            assert.ok(await eventually(() => allPods().every((p) => p.spec.nodeName !== victimName), 120_000, 1000), "the lost pods are removed once their Node is");
+            console.log(`node lost: its pods removed ${((Date.now() - t1) / 1000).toFixed(1)} s after its Node object was deleted`);
         }
-        const result: LoadResult = await load.stop();
-        const s = (t: number | undefined) => (t === undefined ? "never" : `${((t - t0) / 1000).toFixed(1)} s`);
-        console.log(
-            `${describeLoad(`${victimName} lost`, result)}; its processes gone in ${stopped.toFixed(1)} s; node NotReady after ${s(notReady)}, its endpoints dropped from the client's proxy after ${s(dropped)}, lost pods replaced (3 Ready elsewhere) after ${s(replaced)}`,
-        );
-        assert.ok(dropped !== undefined, "the lost pods' endpoints were dropped");
-        const window = assertFailuresWithin("node lost", result, t0, dropped);
-        console.log(`node lost: ${result.failed} failed of the ${window} requests sent from ${REQUEST_TIMEOUT_SECONDS} s before the loss to the endpoints' drop`);
-        const afterDrop = result.requests.filter((q) => q.sentMs > dropped!);
-        assert.ok(afterDrop.length > 20 && afterDrop.every((q) => q.code === "200"), "the other nodes answered every request after the drop");
-        assert.ok(replaced !== undefined, "the lost pods were replaced");
-        // The lost pods stay Terminating while the Node object exists (no kubelet confirms their end), and
-        // they hold the Deployment's foreground deletion, hence `pulumi destroy`. A cloud's node controller
-        // deletes the Node of a machine that is gone; here the test does, and the pod garbage collector
-        // removes them.
-        cluster.kubectl(["delete", "node", victimName]);
-        const t1 = Date.now();
-        assert.ok(await eventually(() => allPods().every((p) => p.spec.nodeName !== victimName), 120_000, 1000), "the lost pods are removed once their Node is");
-        console.log(`node lost: its pods removed ${((Date.now() - t1) / 1000).toFixed(1)} s after its Node object was deleted`);
     });
 
     test("stopping the cluster removes every namespace, cgroup and mount it made; the machine's network is as it was", async () => {
