@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The tutorial "Connecting Applications with Services" on a real single-node cluster on this machine,
+# The tutorial "Connecting Applications with Services" on a real cluster on this machine (single-node, or
+# N nodes with --nodes),
 # with one `pulumi up` of the root program (npm run tutorial / tutorial:shell / tutorial:down).
 #
-#   scripts/tutorial.sh up      build what is missing of the toolchain, start the cluster, `pulumi up`,
-#                               print the outputs and check each step of the tutorial; the cluster
-#                               stays up
+#   scripts/tutorial.sh up [--nodes N]
+#                               build what is missing of the toolchain, start the cluster (N worker
+#                               nodes in two zones; default: the single-node form), `pulumi up`, print
+#                               the outputs and check each step of the tutorial; the cluster stays up
 #   scripts/tutorial.sh shell   a shell inside the cluster's network namespace with KUBECONFIG, kubectl
 #                               and pulumi (this stack selected) set up
 #   scripts/tutorial.sh down    `pulumi destroy`, then stop the cluster and remove all it added
@@ -38,6 +40,13 @@ check() { # description command...: prints ok/FAILED; counts failures
 }
 
 up() {
+  local nodes=1
+  while (( $# )); do
+    case $1 in
+      --nodes) nodes=${2:?--nodes needs a number}; shift 2 ;;
+      *) die "unknown argument to up: $1" ;;
+    esac
+  done
   if [[ -f $STATE ]]; then
     die "a tutorial cluster is already running ($STATE): npm run tutorial:down first"
   fi
@@ -52,9 +61,9 @@ up() {
     BIN=$(bash "$E2E/toolchain.sh" --check cluster | tail -n 1)
   fi
   mkdir -p "$STATE_DIR"
-  say "== starting the single-node cluster"
+  if (( nodes == 1 )); then say "== starting the single-node cluster"; else say "== starting the cluster: a control plane and $nodes worker nodes in two zones"; fi
   local started
-  started=$(NGINX_SERVICE_E2E_BIN=$BIN bash "$E2E/controlplane.sh" start --suite cluster)
+  started=$(NGINX_SERVICE_E2E_BIN=$BIN bash "$E2E/controlplane.sh" start --suite cluster --nodes "$nodes")
   { echo "BIN=$BIN"; grep -E '^[A-Z_]+=' <<<"$started"; } >"$STATE"
   load_state
 
@@ -74,7 +83,7 @@ up() {
   say ""
   say "== the tutorial's checks"
   say "Pods and their IPs (kubectl get pods -o custom-columns=...):"
-  kc -n "$ns" get pods -l "app.kubernetes.io/instance=$svc" -o custom-columns=POD:.metadata.name,POD_IP:.status.podIP,READY:.status.containerStatuses[0].ready
+  kc -n "$ns" get pods -l "app.kubernetes.io/instance=$svc" -o custom-columns=POD:.metadata.name,POD_IP:.status.podIP,NODE:.spec.nodeName,READY:.status.containerStatuses[0].ready
   pod_ips=$(kc -n "$ns" get pods -l "app.kubernetes.io/instance=$svc" -o jsonpath='{.items[*].status.podIP}')
   local ip
   for ip in $pod_ips; do
@@ -152,8 +161,8 @@ down() {
 }
 
 case ${1:-} in
-  up) up ;;
+  up) shift; up "$@" ;;
   shell) shell ;;
   down) down ;;
-  *) echo "usage: $0 up|shell|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--nodes N]|shell|down" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkImage, checkInput, checkNonNegativeInt, found, Resolved, withDefaults } from "./checks";
-import { AvailabilitySettings, deploymentReplicas, topologySpread } from "./availability";
+import { AvailabilitySettings, deploymentReplicas, nodeFailureTolerations, topologySpread } from "./availability";
 import { ContentSettings, contentVolume } from "./content";
 import { HeadersSettings } from "./headers";
 import { exporterContainers, MetricsSettings, scrapeAnnotations, statusContainerPorts } from "./metrics";
@@ -130,6 +130,7 @@ export function podSpec(
         enableServiceLinks: settings.enableServiceLinks,
         terminationGracePeriodSeconds: TERMINATION.gracePeriodSeconds,
         topologySpreadConstraints: topologySpread(settings),
+        tolerations: nodeFailureTolerations(),
         // nginx never talks to the API server: no token in the pod.
         automountServiceAccountToken: false,
         securityContext: {

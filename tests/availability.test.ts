@@ -62,6 +62,16 @@ describe("topology spread", () => {
     });
 });
 
+describe("node failure", () => {
+    test("pods leave a NotReady or unreachable node after 30 s, not the cluster's default 300 s", async () => {
+        const { one } = await deployed("tolerant");
+        assert.deepEqual(one(TYPES.deployment).inputs.spec.template.spec.tolerations, [
+            { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
+            { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
+        ]);
+    });
+});
+
 describe("autoscaling", () => {
     test("off by default: no autoscaler, the Deployment has replicas", async () => {
         const { resources, one } = await deployed("fixed", { replicas: 3 });

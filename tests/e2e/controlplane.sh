@@ -15,8 +15,16 @@
 #     exists only in that namespace; the root namespace gains no address,
 #     route or firewall rule. Images are built locally (toolchain.sh images)
 #     and imported into containerd; nothing is pulled.
+#   cluster with --nodes N (N from 2 to 8): the same cluster with N worker nodes. The control plane,
+#     CoreDNS and the cloud controller stay in the cluster's namespace, on a bridge `nodes0`; each node
+#     (containerd with its own root, state, socket and cgroup root, kubelet, kube-proxy, kube-router's
+#     firewall) runs in a network namespace of its own, joined to the bridge, and the cluster's
+#     namespace routes each node's pod range to it, so pods of different nodes reach each other and
+#     every Service works from every node. Nodes are labelled with their zone
+#     (topology.kubernetes.io/zone: the first half zone-a, the rest zone-b). A further namespace,
+#     outside the cluster, holds a client whose address is none of the cluster's.
 #
-#   tests/e2e/controlplane.sh start [--suite kwok|cluster] [--owner-pid PID]
+#   tests/e2e/controlplane.sh start [--suite kwok|cluster [--nodes N]] [--owner-pid PID]
 #       Starts everything in a new temp dir and waits until it is healthy
 #       (/readyz, the node Ready, ServiceAccount default/default exists; for
 #       cluster also CoreDNS answering, kube-proxy's rules and kube-router's
@@ -28,6 +36,9 @@
 #       NETNS=, NODE_IP=, POD_CIDR=, SERVICE_CIDR=, DNS_IP=, LB_POOL=, and the
 #       image references. Reach the cluster from inside NETNS
 #       (`ip netns exec NETNS ...` or `nsenter --net=/run/netns/NETNS ...`).
+#       With --nodes N also NODES=N, NODE_NAMES=, NODE_IPS=, NODE_NETNS=, NODE_ZONES= (comma-separated,
+#       node 1 first), OUTSIDE_NETNS= and OUTSIDE_IP= (the client outside the cluster); NODE_IP is
+#       node 1's, POD_CIDR covers every node's pod range.
 #       With --owner-pid, a watchdog stops the cluster once that process
 #       has exited (e.g. a test runner that crashed).
 #       On any failure it stops what it started, prints the logs' tails
@@ -35,6 +46,11 @@
 #   tests/e2e/controlplane.sh stop-process DIR NAME | start-process DIR NAME
 #       For fault drills: stop one process (e.g. cloud-controller,
 #       kube-apiserver), or start it again with its first command line.
+#   tests/e2e/controlplane.sh stop-node DIR NODE
+#       For the node-loss drill of a multi-node cluster: node NODE (1..N) goes as a machine that dies
+#       would: its processes and containers are killed, its namespace removed.
+#   tests/e2e/controlplane.sh memory DIR
+#       The resident memory (MiB) of each node's processes, shims and pods, and of the control plane.
 #   tests/e2e/controlplane.sh stop DIR
 #       Stops every process started for DIR (and for cluster: every container,
 #       mount, cgroup and the network namespace) and removes DIR (kept if
@@ -60,6 +76,19 @@ REAL_SERVICE_CIDR=198.19.0.0/16
 REAL_FIRST_SERVICE_IP=198.19.0.1
 REAL_DNS_IP=198.19.0.10
 REAL_LB_POOL=198.18.200.0/24
+# The multi-node form: the control plane keeps REAL_NODE_IP (on the bridge that joins the nodes); node I
+# is 198.18.0.(10+I) with its pods in 198.18.(63+I).0/24, all of them inside MULTI_POD_CIDR; the client
+# outside the cluster is OUTSIDE_IP, behind OUTSIDE_GATEWAY in the cluster's namespace.
+MULTI_POD_CIDR=198.18.64.0/18
+MAX_NODES=8
+multi_node_ip() { echo "198.18.0.$((10 + $1))"; }
+multi_pod_cidr() { echo "198.18.$((63 + $1)).0/24"; }
+multi_pod_gateway() { echo "198.18.$((63 + $1)).1"; }
+multi_node_name() { echo "nginx-service-node-$1"; }
+multi_node_zone() { if (( $1 <= ($2 + 1) / 2 )); then echo zone-a; else echo zone-b; fi; } # node count
+# (outside every pod range: kube-proxy takes a source inside MULTI_POD_CIDR for a pod of the cluster).
+OUTSIDE_IP=198.18.32.2
+OUTSIDE_GATEWAY=198.18.32.1
 APISERVER_SECURE_PORT=6443
 K8S_STARTUP_TIMEOUT=${NGINX_SERVICE_E2E_STARTUP_TIMEOUT:-120}
 
@@ -69,11 +98,21 @@ die() { log "error: $*"; exit 1; }
 # Stop order: the reverse of start order (a mode starts only some of them).
 PROCS=(watchdog cloud-controller coredns kube-router kube-proxy kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 
+# A node of the multi-node form, its processes named n<I>-<process> and its files in nodes/n<I>.
+NODE_PROCS=(kube-router kube-proxy kubelet)
+
 stop_dir() {
-  local dir=$1 name
+  local dir=$1 name node
   [[ -d $dir/pids ]] || { log "nothing to stop in $dir"; return 0; }
   # One at a time, in reverse start order: the API server shuts down
-  # promptly only while etcd is still there.
+  # promptly only while etcd is still there. The nodes of a multi-node cluster go after the cluster's
+  # add-ons, before the control plane.
+  for name in watchdog cloud-controller coredns; do
+    if [[ -f $dir/pids/$name ]]; then stop_process "$dir" "$name"; fi
+  done
+  for node in "$dir"/nodes/n*; do
+    if [[ -d $node ]]; then stop_node "$dir" "${node##*/}"; fi
+  done
   for name in "${PROCS[@]}"; do
     # Containers outlive the kubelet and containerd (their shims are separate processes): kill them
     # while containerd can still clean up after them.
@@ -81,11 +120,25 @@ stop_dir() {
     if [[ -f $dir/pids/$name ]]; then stop_process "$dir" "$name"; fi
   done
   if [[ -f $dir/netns ]]; then remove_node_leftovers "$dir"; fi
+  if [[ -f $dir/outside-netns ]]; then
+    ip netns delete "$(<"$dir/outside-netns")" 2>/dev/null || true
+    rm -f "$dir/outside-netns"
+  fi
   if [[ ${NGINX_SERVICE_E2E_KEEP:-} == 1 ]]; then
     log "kept $dir"
   else
     rm -rf "$dir"
   fi
+}
+
+stop_node() { # dir n<I>: its processes, then its containers, containerd, mounts, cgroups and namespace
+  local dir=$1 node=$2 name
+  for name in "${NODE_PROCS[@]}"; do
+    if [[ -f $dir/pids/$node-$name ]]; then stop_process "$dir" "$node-$name"; fi
+  done
+  if [[ -f $dir/nodes/$node/netns ]]; then stop_containers "$dir/nodes/$node"; fi
+  if [[ -f $dir/pids/$node-containerd ]]; then stop_process "$dir" "$node-containerd"; fi
+  if [[ -f $dir/nodes/$node/netns ]]; then remove_node_leftovers "$dir/nodes/$node"; fi
 }
 
 resolve_bin() { # suite
@@ -171,7 +224,14 @@ subjectAltName=IP:127.0.0.1,IP:$FIRST_SERVICE_IP,IP:$API_HOST,DNS:localhost,DNS:
       cert kwok "/O=system:masters/CN=kwok-controller" "$client"
     else
       # The Node authorizer and RBAC's default bindings know these identities.
-      cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
+      if (( NODES == 1 )); then
+        cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
+      else
+        local i
+        for i in $(seq 1 "$NODES"); do
+          cert "kubelet-n$i" "/O=system:nodes/CN=system:node:$(multi_node_name "$i")" "$client"
+        done
+      fi
       cert kube-proxy "/CN=system:kube-proxy" "$client"
       # The API server's identity towards the kubelet (exec, logs, port-forward).
       cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
@@ -215,11 +275,14 @@ EOF
 
 # launch NAME BINARY ARGS... (inside the cluster's namespace when it has one); the process's stdio
 # never holds our caller's pipes. nsenter execs the command, so the pid is the process's own.
+# Inside a node's namespace while for_node sets that node up.
 launch() {
   local name=$1; shift
+  local prefix=("${IN_NS[@]}")
+  if [[ -n ${NNS:-} ]]; then prefix=(nsenter "--net=/run/netns/$NNS"); fi
   mkdir -p "$DIR/cmds"
-  printf '%s\0' "${IN_NS[@]}" "$@" >"$DIR/cmds/$name"
-  "${IN_NS[@]}" "$@" </dev/null >>"$DIR/logs/$name.log" 2>&1 &
+  printf '%s\0' "${prefix[@]}" "$@" >"$DIR/cmds/$name"
+  "${prefix[@]}" "$@" </dev/null >>"$DIR/logs/$name.log" 2>&1 &
   echo $! >"$DIR/pids/$name"
   STARTED+=("$name")
 }
@@ -300,6 +363,10 @@ create_netns() {
   ip netns add "$NETNS"
   echo "$NETNS" >"$DIR/netns"
   "${IN_NS[@]}" ip link set lo up
+  if (( NODES > 1 )); then
+    create_multi_netns
+    return
+  fi
   local dev
   for dev in node0 lb0; do
     "${IN_NS[@]}" ip link add "$dev" type veth peer name "$dev-peer"
@@ -314,20 +381,70 @@ create_netns() {
   "${IN_NS[@]}" sysctl -qw net.bridge.bridge-nf-call-iptables=1
 }
 
+# The multi-node form's network: in the cluster's namespace the bridge nodes0 (the control plane's
+# address, each node's gateway), a route to each node's pod range via that node, lb0 as in the single
+# node, and outside0 towards the namespace of the client outside the cluster. Every packet between two
+# nodes' pods, or between a node and anything not on the bridge, is routed by the cluster's namespace
+# (no ICMP redirects), so the load balancers' translation there sees both directions of a connection.
+create_multi_netns() {
+  local i ns nip
+  "${IN_NS[@]}" ip link add lb0 type veth peer name lb0-peer
+  "${IN_NS[@]}" ip link set lb0-peer up
+  "${IN_NS[@]}" ip link set lb0 up
+  "${IN_NS[@]}" ip link add nodes0 type bridge
+  "${IN_NS[@]}" ip addr add "$REAL_NODE_IP/24" dev nodes0
+  "${IN_NS[@]}" ip link set nodes0 up
+  "${IN_NS[@]}" sysctl -qw net.ipv4.ip_forward=1
+  "${IN_NS[@]}" sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 net.ipv4.conf.nodes0.send_redirects=0
+
+  ns=$NETNS-x
+  ip netns add "$ns"
+  echo "$ns" >"$DIR/outside-netns"
+  "${IN_NS[@]}" ip link add outside0 type veth peer name eth0 netns "$ns"
+  "${IN_NS[@]}" ip addr add "$OUTSIDE_GATEWAY/24" dev outside0
+  "${IN_NS[@]}" ip link set outside0 up
+  nsenter "--net=/run/netns/$ns" ip link set lo up
+  nsenter "--net=/run/netns/$ns" ip addr add "$OUTSIDE_IP/24" dev eth0
+  nsenter "--net=/run/netns/$ns" ip link set eth0 up
+  nsenter "--net=/run/netns/$ns" ip route add default via "$OUTSIDE_GATEWAY"
+
+  for i in $(seq 1 "$NODES"); do
+    ns=$NETNS-n$i
+    nip=$(multi_node_ip "$i")
+    mkdir -p "$DIR/nodes/n$i"
+    ip netns add "$ns"
+    echo "$ns" >"$DIR/nodes/n$i/netns"
+    "${IN_NS[@]}" ip link add "n$i" type veth peer name eth0 netns "$ns"
+    "${IN_NS[@]}" ip link set "n$i" master nodes0
+    "${IN_NS[@]}" ip link set "n$i" up
+    "${IN_NS[@]}" ip route add "$(multi_pod_cidr "$i")" via "$nip"
+    local in_node=(nsenter "--net=/run/netns/$ns")
+    "${in_node[@]}" ip link set lo up
+    "${in_node[@]}" ip addr add "$nip/24" dev eth0
+    "${in_node[@]}" ip link set eth0 up
+    "${in_node[@]}" ip route add default via "$REAL_NODE_IP"
+    "${in_node[@]}" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.default.accept_redirects=0
+    "${in_node[@]}" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  done
+}
+
+# Writes the config of one node into ND: containerd, CNI, kubelet, kube-proxy. The node is described by
+# ND (its dir), NNS (its network namespace), NIP, NNAME, NPOD_CIDR, NPOD_GATEWAY and NCLUSTER_CIDR (every
+# pod range of the cluster, for kube-proxy).
 write_node_config() {
-  mkdir -p "$DIR/containerd" "$DIR/cni/net.d" "$DIR/cni/ipam" "$DIR/kubelet" "$DIR/pod-logs"
-  cat >"$DIR/containerd/config.toml" <<EOF
+  mkdir -p "$ND/containerd" "$ND/cni/net.d" "$ND/cni/ipam" "$ND/kubelet" "$ND/pod-logs"
+  cat >"$ND/containerd/config.toml" <<EOF
 version = 2
-root = "$DIR/containerd/root"
-state = "$DIR/containerd/state"
+root = "$ND/containerd/root"
+state = "$ND/containerd/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
 [grpc]
-  address = "$DIR/containerd/containerd.sock"
+  address = "$ND/containerd/containerd.sock"
 [ttrpc]
-  address = "$DIR/containerd/containerd.sock.ttrpc"
+  address = "$ND/containerd/containerd.sock.ttrpc"
 [plugins."io.containerd.internal.v1.opt"]
-  path = "$DIR/containerd/opt"
+  path = "$ND/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   # Pod network namespaces under our state dir, not /run/netns of the machine.
@@ -345,12 +462,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         # No systemd here: the kubelet and runc both use cgroupfs.
         SystemdCgroup = false
         # runc's state with ours, not under the machine's /run/containerd.
-        Root = "$DIR/containerd/runc"
+        Root = "$ND/containerd/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
-    conf_dir = "$DIR/cni/net.d"
+    conf_dir = "$ND/cni/net.d"
 EOF
-  cat >"$DIR/cni/net.d/10-nginx-service.conflist" <<EOF
+  cat >"$ND/cni/net.d/10-nginx-service.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "nginx-service-e2e",
@@ -363,9 +480,9 @@ EOF
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
-        "ranges": [[{ "subnet": "$REAL_POD_CIDR", "gateway": "$REAL_POD_GATEWAY" }]],
+        "ranges": [[{ "subnet": "$NPOD_CIDR", "gateway": "$NPOD_GATEWAY" }]],
         "routes": [{ "dst": "0.0.0.0/0" }],
-        "dataDir": "$DIR/cni/ipam"
+        "dataDir": "$ND/cni/ipam"
       }
     },
     { "type": "portmap", "capabilities": { "portMappings": true } }
@@ -373,18 +490,18 @@ EOF
 }
 EOF
   # Pods resolve through the cluster's DNS only; no search domain or server of the machine leaks in.
-  : >"$DIR/kubelet/resolv.conf"
-  cat >"$DIR/kubelet/config.yaml" <<EOF
+  : >"$ND/kubelet/resolv.conf"
+  cat >"$ND/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-containerRuntimeEndpoint: unix://$DIR/containerd/containerd.sock
+containerRuntimeEndpoint: unix://$ND/containerd/containerd.sock
 cgroupDriver: cgroupfs
 # The pods' cgroups under one of this cluster's own (kubepods inside it), so that two clusters on one
 # machine, or a cluster's stop, never touch another's containers.
-cgroupRoot: /$NETNS
+cgroupRoot: /$NNS
 # This machine mounts only cgroup v1 hierarchies; v1.31+ kubelets refuse them unless told.
 failCgroupV1: false
-address: $REAL_NODE_IP
+address: $NIP
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
@@ -396,8 +513,8 @@ authentication:
 authorization: { mode: Webhook }
 clusterDNS: [$REAL_DNS_IP]
 clusterDomain: $CLUSTER_DOMAIN
-resolvConf: $DIR/kubelet/resolv.conf
-podLogsDir: $DIR/pod-logs
+resolvConf: $ND/kubelet/resolv.conf
+podLogsDir: $ND/pod-logs
 failSwapOn: false
 # The images exist only in this containerd (nothing can pull them again): never collect them.
 imageGCHighThresholdPercent: 100
@@ -406,20 +523,23 @@ evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.avail
 serializeImagePulls: false
 registerNode: true
 EOF
-  cat >"$DIR/kube-proxy.yaml" <<EOF
+  cat >"$ND/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: { kubeconfig: $DIR/kube-proxy.kubeconfig }
-mode: iptables
-clusterCIDR: $REAL_POD_CIDR
-hostnameOverride: $NODE_NAME
+mode: $NPROXY_MODE
+clusterCIDR: $NCLUSTER_CIDR
+hostnameOverride: $NNAME
 metricsBindAddress: 127.0.0.1:10249
 healthzBindAddress: 127.0.0.1:10256
 # Node ports answer on the node's address only.
-nodePortAddresses: [$REAL_NODE_IP/32]
+nodePortAddresses: [$NIP/32]
 # Leave the kernel's connection tracking limits alone.
 conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 EOF
+}
+
+write_corefile() {
   # CoreDNS serves the cluster's zone and the reverse zones only, with no upstream resolver: any other
   # name is REFUSED.
   cat >"$DIR/Corefile" <<EOF
@@ -441,8 +561,8 @@ EOF
 import_images() {
   local archive
   for archive in "$IMAGES_DIR"/*.tar; do
-    "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" -n k8s.io images import \
-      "$archive" >>"$DIR/logs/images.log" 2>&1 || die "importing $archive failed (log: $DIR/logs/images.log)"
+    nsenter "--net=/run/netns/$NNS" ctr --address "$ND/containerd/containerd.sock" -n k8s.io images import \
+      "$archive" >>"$DIR/logs/${NPREFIX}images.log" 2>&1 || die "importing $archive failed (log: $DIR/logs/${NPREFIX}images.log)"
   done
 }
 
@@ -479,68 +599,141 @@ ports:
 EOF
 }
 
-start_real_node() {
-  write_node_config
-  write_kubeconfig "$DIR/kubelet.kubeconfig" kubelet
-  write_kubeconfig "$DIR/kube-proxy.kubeconfig" kube-proxy
-  write_kubeconfig "$DIR/coredns.kubeconfig" coredns
-  write_kubeconfig "$DIR/cloud-controller.kubeconfig" cloud-controller
-  write_kubeconfig "$DIR/kube-router.kubeconfig" kube-router
+# The variables that describe node I (0: the single node) to write_node_config and the functions below;
+# they are set in for_node's scope only (bash's locals are seen by the functions it calls).
+node_vars() { # i
+  local i=$1
+  if (( i == 0 )); then
+    ND=$DIR NNS=$NETNS NIP=$REAL_NODE_IP NNAME=$NODE_NAME NPOD_CIDR=$REAL_POD_CIDR NPOD_GATEWAY=$REAL_POD_GATEWAY
+    NCLUSTER_CIDR=$REAL_POD_CIDR NPREFIX="" NKUBELET_USER=kubelet NLABELS="" NPROXY_MODE=iptables
+  else
+    ND=$DIR/nodes/n$i NNS=$NETNS-n$i NIP=$(multi_node_ip "$i") NNAME=$(multi_node_name "$i")
+    NPOD_CIDR=$(multi_pod_cidr "$i") NPOD_GATEWAY=$(multi_pod_gateway "$i") NCLUSTER_CIDR=$MULTI_POD_CIDR
+    NPREFIX=n$i- NKUBELET_USER=kubelet-n$i NLABELS=topology.kubernetes.io/zone=$(multi_node_zone "$i" "$NODES")
+    # kube-proxy's rules in a table of their own: kube-router rewrites the whole iptables filter table
+    # from a copy it has just read, which undoes a change kube-proxy makes in between (in iptables mode
+    # its filter rules, e.g. the DROP of a node port without local endpoints under
+    # externalTrafficPolicy Local, stale until its next sync).
+    NPROXY_MODE=nftables
+  fi
+  IN_NODE=(nsenter "--net=/run/netns/$NNS")
+}
 
-  launch containerd containerd --config "$DIR/containerd/config.toml"
-  wait_for "containerd" 30 "${IN_NS[@]}" ctr --address "$DIR/containerd/containerd.sock" version
+for_node() { # i function...: runs the functions for node i
+  local ND NNS NIP NNAME NPOD_CIDR NPOD_GATEWAY NCLUSTER_CIDR NPREFIX NKUBELET_USER NLABELS NPROXY_MODE
+  local -a IN_NODE
+  node_vars "$1"
+  shift
+  local f
+  for f in "$@"; do "$f"; done
+}
+
+# containerd (with the images), the cgroup root, kubelet and kube-proxy of a node.
+start_node_runtime() {
+  write_node_config
+  write_kubeconfig "$ND/kubelet.kubeconfig" "$NKUBELET_USER"
+  launch "${NPREFIX}containerd" containerd --config "$ND/containerd/config.toml"
+  wait_for "containerd of $NNAME" 30 "${IN_NODE[@]}" ctr --address "$ND/containerd/containerd.sock" version
   import_images
 
   # The kubelet requires its cgroup root to exist in every hierarchy; the stop removes them.
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do
-    mkdir -p "$hierarchy$NETNS"
+    mkdir -p "$hierarchy$NNS"
     # A new v1 cpuset has no CPUs or memory nodes, and a task cannot join it: the machine's own.
     if [[ -f ${hierarchy}cpuset.cpus ]]; then
-      cat "${hierarchy}cpuset.cpus" >"$hierarchy$NETNS/cpuset.cpus"
-      cat "${hierarchy}cpuset.mems" >"$hierarchy$NETNS/cpuset.mems"
+      cat "${hierarchy}cpuset.cpus" >"$hierarchy$NNS/cpuset.cpus"
+      cat "${hierarchy}cpuset.mems" >"$hierarchy$NNS/cpuset.mems"
     fi
   done
-  launch kubelet "$BIN/kubelet" \
-    --config "$DIR/kubelet/config.yaml" \
-    --kubeconfig "$DIR/kubelet.kubeconfig" \
-    --root-dir "$DIR/kubelet" \
-    --cert-dir "$DIR/kubelet/pki" \
-    --hostname-override "$NODE_NAME" \
-    --node-ip "$REAL_NODE_IP" \
+  launch "${NPREFIX}kubelet" "$BIN/kubelet" \
+    --config "$ND/kubelet/config.yaml" \
+    --kubeconfig "$ND/kubelet.kubeconfig" \
+    --root-dir "$ND/kubelet" \
+    --cert-dir "$ND/kubelet/pki" \
+    --hostname-override "$NNAME" \
+    --node-ip "$NIP" \
+    ${NLABELS:+--node-labels "$NLABELS"} \
     --v=1
-  launch kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml" --v=1
-  dns_service
-  launch coredns "$BIN/coredns" -conf "$DIR/Corefile"
-  launch cloud-controller "$BIN/nginx-service-cloud-controller" \
-    --kubeconfig "$DIR/cloud-controller.kubeconfig" \
-    --cloud-provider nginx-service-local --controllers service \
-    --leader-elect=false --secure-port 0 \
-    --lb-pool "$REAL_LB_POOL" --lb-interface lb0
+  launch "${NPREFIX}kube-proxy" "$BIN/kube-proxy" --config "$ND/kube-proxy.yaml" --v=1
+}
 
-  wait_for "node $NODE_NAME Ready" "$K8S_STARTUP_TIMEOUT" \
-    kc wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+# Once the node is Ready and kube-proxy has synced: kube-router's firewall.
+start_node_firewall() {
+  wait_for "node $NNAME Ready" "$K8S_STARTUP_TIMEOUT" \
+    kc wait --for=condition=Ready "node/$NNAME" --timeout=2s
   # kube-proxy has synced once the DNS Service's address is in its rules. Waited for before kube-router
   # starts: kube-router rewrites the whole filter table from a copy it has just read, so a chain
   # kube-proxy creates in between is lost and kube-proxy's first sync fails ("Chain 'KUBE-SERVICES'
   # does not exist", retry in 30 s). Seen once in CI, where the rules were still missing 60 s later.
-  wait_for "kube-proxy rules" 60 bash -c "${IN_NS[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+  if [[ $NPROXY_MODE == nftables ]]; then
+    wait_for "kube-proxy rules on $NNAME" 60 bash -c "${IN_NODE[*]} nft list table ip kube-proxy | grep -qF -- '$REAL_DNS_IP'"
+  else
+    wait_for "kube-proxy rules on $NNAME" 60 bash -c "${IN_NODE[*]} iptables-save -t nat | grep -q -- '-d $REAL_DNS_IP/32'"
+  fi
   # NetworkPolicy: kube-router's firewall only (iptables filter rules and ipsets of this namespace,
   # through the same iptables binary, hence the same nf_tables backend, as kube-proxy), started once
   # the node it looks up by name is registered. No BGP router, service proxy, load balancer
   # allocator, metrics or health server: the parts the security advisories of v2.1.0 concern are not
   # started (see docs/real-cluster.md, "NetworkPolicy: kube-router's firewall").
-  launch kube-router "$BIN/kube-router" \
+  launch "${NPREFIX}kube-router" "$BIN/kube-router" \
     --kubeconfig "$DIR/kube-router.kubeconfig" \
-    --hostname-override "$NODE_NAME" \
+    --hostname-override "$NNAME" \
     --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
     --metrics-port 0 --health-port 0 --enable-pprof=false \
     --enable-ipv4=true --enable-ipv6=false \
     --service-cluster-ip-range "$REAL_SERVICE_CIDR" \
     --v=1
-  wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
+}
+
+wait_node_firewall() {
   # kube-router's firewall is in place once FORWARD jumps to its chain.
-  wait_for "kube-router firewall" 60 bash -c "${IN_NS[*]} iptables-save -t filter | grep -q -- '-A FORWARD .*-j KUBE-ROUTER-FORWARD'"
+  wait_for "kube-router firewall on $NNAME" 60 bash -c "${IN_NODE[*]} iptables-save -t filter | grep -q -- '-A FORWARD .*-j KUBE-ROUTER-FORWARD'"
+}
+
+# From the node, the API server through its Service address: the node's kube-proxy and the route to
+# the control plane both work.
+wait_node_services() {
+  wait_for "the kubernetes Service from $NNAME" 60 "${IN_NODE[@]}" curl -sf --max-time 2 --cacert "$DIR/pki/ca.crt" "https://$REAL_FIRST_SERVICE_IP/readyz"
+}
+
+write_cluster_kubeconfigs() {
+  write_kubeconfig "$DIR/kube-proxy.kubeconfig" kube-proxy
+  write_kubeconfig "$DIR/coredns.kubeconfig" coredns
+  write_kubeconfig "$DIR/cloud-controller.kubeconfig" cloud-controller
+  write_kubeconfig "$DIR/kube-router.kubeconfig" kube-router
+}
+
+start_cluster_addons() { # cloud controller arguments...
+  dns_service
+  write_corefile
+  launch coredns "$BIN/coredns" -conf "$DIR/Corefile"
+  launch cloud-controller "$BIN/nginx-service-cloud-controller" \
+    --kubeconfig "$DIR/cloud-controller.kubeconfig" \
+    --cloud-provider nginx-service-local --controllers service \
+    --leader-elect=false --secure-port 0 \
+    --lb-pool "$REAL_LB_POOL" --lb-interface lb0 "$@"
+}
+
+start_real_node() {
+  write_cluster_kubeconfigs
+  for_node 0 start_node_runtime
+  start_cluster_addons
+  for_node 0 start_node_firewall
+  wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
+  for_node 0 wait_node_firewall
+}
+
+start_multi_nodes() {
+  write_cluster_kubeconfigs
+  local i
+  for i in $(seq 1 "$NODES"); do for_node "$i" start_node_runtime; done
+  # Load balancers that translate addresses, so that the client's address reaches the nodes
+  # (externalTrafficPolicy Local), health-checked as a cloud's are.
+  start_cluster_addons --lb-mode nat
+  for i in $(seq 1 "$NODES"); do for_node "$i" start_node_firewall; done
+  wait_for "CoreDNS ready" 60 "${IN_NS[@]}" curl -sf http://127.0.0.1:8181/ready
+  for i in $(seq 1 "$NODES"); do for_node "$i" wait_node_firewall wait_node_services; done
 }
 
 # Kills every container of this node and lets containerd unmount their filesystems.
@@ -590,19 +783,55 @@ remove_node_leftovers() {
   fi
 }
 
+# What a running cluster holds in memory, in MiB: each process's resident set, per node also its
+# containerd shims and its pods (the memory cgroup of its cgroup root).
+memory() { # dir
+  local dir=$1 name pid kib node nodes=() sum all=0 line
+  rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+  for node in "$dir"/nodes/n*; do [[ -f $node/netns ]] && nodes+=("$node"); done
+  if [[ ${#nodes[@]} == 0 && -f $dir/netns ]]; then nodes=("$dir"); fi
+  for node in "${nodes[@]}"; do
+    local prefix="" ns
+    [[ $node != "$dir" ]] && prefix=${node##*/}-
+    ns=$(<"$node/netns")
+    sum=0 line=""
+    for name in containerd kubelet kube-proxy kube-router; do
+      [[ -f $dir/pids/$prefix$name ]] || continue
+      kib=$(rss "$(<"$dir/pids/$prefix$name")"); sum=$((sum + kib)); line+=" $name $((kib / 1024))"
+    done
+    kib=0
+    for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $node/containerd/containerd.sock" || true); do kib=$((kib + $(rss "$pid"))); done
+    sum=$((sum + kib)); line+=" shims $((kib / 1024))"
+    kib=$(( $(cat "/sys/fs/cgroup/memory/$ns/memory.usage_in_bytes" 2>/dev/null || echo 0) / 1024 ))
+    sum=$((sum + kib)); all=$((all + sum))
+    echo "node ${prefix%-}:$line pods $((kib / 1024)) total $((sum / 1024))"
+  done
+  sum=0 line=""
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler coredns cloud-controller; do
+    [[ -f $dir/pids/$name ]] || continue
+    kib=$(rss "$(<"$dir/pids/$name")"); sum=$((sum + kib)); line+=" $name $((kib / 1024))"
+  done
+  echo "control plane:$line total $((sum / 1024))"
+  echo "nodes $((all / 1024)) MiB, with the control plane $(( (all + sum) / 1024 )) MiB"
+}
+
 # ---- start ---------------------------------------------------------------------------------------
 
 start() {
   local owner_pid=""
   SUITE=kwok
+  NODES=1
   while (( $# )); do
     case $1 in
       --owner-pid) owner_pid=$2; shift 2 ;;
       --suite) SUITE=$2; shift 2 ;;
+      --nodes) NODES=$2; shift 2 ;;
       *) die "unknown argument to start: $1" ;;
     esac
   done
   [[ $SUITE == kwok || $SUITE == cluster ]] || die "--suite must be kwok or cluster, got $SUITE"
+  [[ $NODES =~ ^[1-9][0-9]*$ ]] && (( NODES <= MAX_NODES )) || die "--nodes must be 1 to $MAX_NODES, got $NODES"
+  [[ $SUITE == cluster || $NODES == 1 ]] || die "--nodes is for --suite cluster"
   resolve_bin "$SUITE"
   DIR=$(mktemp -d "${TMPDIR:-/tmp}/nginx-service-cp.XXXXXX")
   chmod 700 "$DIR"
@@ -682,8 +911,10 @@ start() {
 
   if [[ $SUITE == kwok ]]; then
     start_kwok_node
-  else
+  elif (( NODES == 1 )); then
     start_real_node
+  else
+    start_multi_nodes
   fi
   wait_for "ServiceAccount default/default" "$K8S_STARTUP_TIMEOUT" \
     kc -n default get serviceaccount default
@@ -703,9 +934,25 @@ start() {
   if [[ $SUITE == cluster ]]; then
     {
       echo "NETNS=$NETNS"
-      echo "NODE_NAME=$NODE_NAME"
-      echo "NODE_IP=$REAL_NODE_IP"
-      echo "POD_CIDR=$REAL_POD_CIDR"
+      if (( NODES == 1 )); then
+        echo "NODE_NAME=$NODE_NAME"
+        echo "NODE_IP=$REAL_NODE_IP"
+        echo "POD_CIDR=$REAL_POD_CIDR"
+      else
+        local i names=() ips=() nss=() zones=()
+        for i in $(seq 1 "$NODES"); do
+          names+=("$(multi_node_name "$i")"); ips+=("$(multi_node_ip "$i")")
+          nss+=("$NETNS-n$i"); zones+=("$(multi_node_zone "$i" "$NODES")")
+        done
+        echo "NODES=$NODES"
+        echo "NODE_NAME=${names[0]}"
+        echo "NODE_IP=${ips[0]}"
+        echo "POD_CIDR=$MULTI_POD_CIDR"
+        echo "CONTROL_PLANE_IP=$REAL_NODE_IP"
+        (IFS=,; echo "NODE_NAMES=${names[*]}"; echo "NODE_IPS=${ips[*]}"; echo "NODE_NETNS=${nss[*]}"; echo "NODE_ZONES=${zones[*]}")
+        echo "OUTSIDE_NETNS=$(<"$DIR/outside-netns")"
+        echo "OUTSIDE_IP=$OUTSIDE_IP"
+      fi
       echo "SERVICE_CIDR=$REAL_SERVICE_CIDR"
       echo "DNS_IP=$REAL_DNS_IP"
       echo "LB_POOL=$REAL_LB_POOL"
@@ -768,6 +1015,11 @@ case ${1:-} in
     stop_dir "$2"
     ;;
   stop-process) [[ -n ${3:-} ]] || die "usage: $0 stop-process DIR NAME"; stop_process "$2" "$3" ;;
+  stop-node)
+    [[ -n ${3:-} && -d ${2:-}/nodes/n${3:-} ]] || die "usage: $0 stop-node DIR NODE (a node of a multi-node cluster)"
+    stop_node "$2" "n$3"
+    ;;
+  memory) [[ -d ${2:-}/pids ]] || die "usage: $0 memory DIR"; memory "$2" ;;
   start-process) [[ -n ${3:-} ]] || die "usage: $0 start-process DIR NAME"; start_process "$2" "$3" ;;
-  *) echo "usage: $0 start [--suite kwok|cluster] [--owner-pid PID] | stop DIR | stop-process DIR NAME | start-process DIR NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--suite kwok|cluster [--nodes N]] [--owner-pid PID] | stop DIR | stop-process DIR NAME | start-process DIR NAME | stop-node DIR NODE | memory DIR" >&2; exit 2 ;;
 esac

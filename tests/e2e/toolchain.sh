@@ -28,6 +28,7 @@
 #                                      SUITE needs is built (default: all), exit 1 and name the
 #                                      missing groups otherwise. Suites: kwok (the API-server suite
 #                                      on kwok's fake node), cluster (the real single-node cluster),
+#                                      multinode (the same cluster with three nodes: the same groups),
 #                                      languages (the package from Python, Go and Pulumi YAML
 #                                      programs, on the real single-node cluster)
 #   tests/e2e/toolchain.sh --suite SUITE
@@ -71,10 +72,11 @@ GROUPS_ALL=(pulumi language-hosts kubernetes-provider tf-providers controlplane 
 suite_groups() {
   case $1 in
     kwok) echo pulumi language-hosts kubernetes-provider tf-providers controlplane etcd kwok ;;
-    cluster) echo pulumi language-hosts kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
+    # multinode: the same cluster with several nodes (controlplane.sh --nodes), the same groups.
+    cluster|multinode) echo pulumi language-hosts kubernetes-provider tf-providers controlplane etcd node coredns cloud-controller kube-router images ;;
     languages) echo "$(suite_groups cluster) yaml" ;;
     all) echo "${GROUPS_ALL[@]}" ;;
-    *) echo "toolchain: unknown suite $1 (kwok, cluster, languages, all)" >&2; return 1 ;;
+    *) echo "toolchain: unknown suite $1 (kwok, cluster, multinode, languages, all)" >&2; return 1 ;;
   esac
 }
 

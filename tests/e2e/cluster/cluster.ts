@@ -26,7 +26,28 @@ export interface ClusterInfo {
     CLUSTER_DOMAIN: string;
     NGINX_IMAGE: string;
     CLIENT_IMAGE: string;
-    [key: string]: string;
+    /** The multi-node form's (`--nodes N`): comma-separated, node 1 first. */
+    NODE_NAMES?: string;
+    NODE_IPS?: string;
+    NODE_NETNS?: string;
+    NODE_ZONES?: string;
+    /** The namespace of the client outside a multi-node cluster, and its address. */
+    OUTSIDE_NETNS?: string;
+    OUTSIDE_IP?: string;
+    [key: string]: string | undefined;
+}
+
+/** A worker node: its name, address, network namespace and zone label. */
+export interface ClusterNode {
+    name: string;
+    ip: string;
+    netns: string;
+    zone?: string;
+}
+
+export interface StartOptions {
+    /** Worker nodes: 1 (the default) is the single-node form, more the multi-node form. */
+    nodes?: number;
 }
 
 export class RealCluster {
@@ -45,8 +66,8 @@ export class RealCluster {
      * What a test file's `before` does: starts the cluster from the built toolchain and a Pulumi
      * environment inside it, logging how long the start took. Stops the cluster if the environment fails.
      */
-    static async startWithPulumi(): Promise<{ cluster: RealCluster; env: PulumiEnv }> {
-        const cluster = RealCluster.start(toolchainBin("cluster"));
+    static async startWithPulumi(options: StartOptions = {}): Promise<{ cluster: RealCluster; env: PulumiEnv }> {
+        const cluster = RealCluster.start(toolchainBin("cluster"), options);
         console.log(`cluster started in ${cluster.startSeconds.toFixed(1)} s (namespace ${cluster.info.NETNS})`);
         try {
             return { cluster, env: await cluster.pulumiEnv() };
@@ -57,10 +78,14 @@ export class RealCluster {
     }
 
     /** Starts the cluster (stopped by a watchdog if this process dies first). */
-    static start(bin: string): RealCluster {
+    static start(bin: string, options: StartOptions = {}): RealCluster {
         const t0 = Date.now();
         const env = { ...process.env, NGINX_SERVICE_E2E_BIN: bin };
-        const result = run("bash", [CONTROLPLANE_SH, "start", "--suite", "cluster", "--owner-pid", String(process.pid)], { env, timeoutMs: 300_000 });
+        const nodes = options.nodes ?? 1;
+        const result = run("bash", [CONTROLPLANE_SH, "start", "--suite", "cluster", "--nodes", String(nodes), "--owner-pid", String(process.pid)], {
+            env,
+            timeoutMs: 300_000 + 120_000 * (nodes - 1),
+        });
         if (result.status !== 0) {
             throw new Error(`the cluster did not start (exit ${result.status}):\n${result.stderr}`);
         }
@@ -88,6 +113,47 @@ export class RealCluster {
         if (result.status !== 0) {
             throw new Error(`controlplane.sh stop failed: ${result.stderr}`);
         }
+    }
+
+    /** The worker nodes, node 1 first. */
+    get nodes(): ClusterNode[] {
+        const { NODE_NAMES, NODE_IPS, NODE_NETNS, NODE_ZONES } = this.info;
+        if (!NODE_NAMES || !NODE_IPS || !NODE_NETNS || !NODE_ZONES) {
+            return [{ name: this.info.NODE_NAME, ip: this.info.NODE_IP, netns: this.info.NETNS }];
+        }
+        const [names, ips, netns, zones] = [NODE_NAMES, NODE_IPS, NODE_NETNS, NODE_ZONES].map((v) => v.split(","));
+        return names.map((name, i) => ({ name, ip: ips[i], netns: netns[i], zone: zones[i] }));
+    }
+
+    node(name: string): ClusterNode {
+        const node = this.nodes.find((n) => n.name === name);
+        assert.ok(node, `no node ${name} in ${this.nodes.map((n) => n.name)}`);
+        return node;
+    }
+
+    /** Runs a command inside a network namespace of the cluster (a node's, the outside client's); never throws. */
+    execIn(netns: string, command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): CommandResult {
+        return run("nsenter", [`--net=/run/netns/${netns}`, command, ...args], options);
+    }
+
+    /**
+     * Whether kube-proxy in that namespace sends a Service's connections to this pod address: its DNAT
+     * rules, in its nftables table (the multi-node form) or in iptables' nat table (the single node).
+     */
+    proxiesTo(netns: string, podIP: string): boolean {
+        const nft = this.execIn(netns, "nft", ["list", "table", "ip", "kube-proxy"]);
+        if (nft.status === 0) {
+            return nft.stdout.includes(`dnat to ${podIP}:`);
+        }
+        const r = this.execIn(netns, "iptables-save", ["-t", "nat"]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.includes(`--to-destination ${podIP}:`);
+    }
+
+    /** For the node-loss drill: node `index` (1-based) goes as a machine that dies (controlplane.sh stop-node). */
+    stopNode(index: number): void {
+        const r = run("bash", [CONTROLPLANE_SH, "stop-node", this.dir, String(index)], { timeoutMs: 180_000 });
+        assert.equal(r.status, 0, r.stderr);
     }
 
     /** The cluster's network namespace, as `ip netns` names it under /run/netns. */
@@ -145,14 +211,16 @@ export class RealCluster {
 
     /**
      * A client pod (curl, openssl, DNS lookups) that passes the restricted profile; waits until Ready.
-     * `labels` are what a NetworkPolicy's `podSelector` sees.
+     * `labels` are what a NetworkPolicy's `podSelector` sees; `nodeName` pins it to a node (so that a
+     * drill that takes another node away keeps its client).
      */
-    startClient(namespace: string, name = "client", labels: { [key: string]: string } = {}): void {
+    startClient(namespace: string, name = "client", labels: { [key: string]: string } = {}, nodeName?: string): void {
         const manifest = {
             apiVersion: "v1",
             kind: "Pod",
             metadata: { name, namespace, labels },
             spec: {
+                ...(nodeName === undefined ? {} : { nodeName }),
                 automountServiceAccountToken: false,
                 terminationGracePeriodSeconds: 1,
                 securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
@@ -317,6 +385,17 @@ function stripCounters(save: string): string {
         .filter((l) => !l.startsWith("#"))
         .map((l) => l.replace(/\[\d+:\d+\]/g, "[0:0]"))
         .join("\n");
+}
+
+/** Sets config values and runs `pulumi up`, which must succeed: its outputs' values and how long it took. */
+export async function upWith(stack: Stack, config: { [key: string]: string } = {}): Promise<{ seconds: number; outputs: Record<string, any> }> {
+    for (const [key, value] of Object.entries(config)) {
+        await stack.setConfig(key, { value });
+    }
+    const t0 = Date.now();
+    const result = await stack.up();
+    assert.equal(result.summary.result, "succeeded");
+    return { seconds: (Date.now() - t0) / 1000, outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) };
 }
 
 /**

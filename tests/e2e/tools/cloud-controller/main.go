@@ -37,6 +37,7 @@ var (
 	lbInterface = ""
 	lbDrain     = 2 * time.Second
 	lbDial      = 5 * time.Second
+	lbMode      = "proxy"
 )
 
 func localCloudFlags() cliflag.NamedFlagSets {
@@ -46,6 +47,7 @@ func localCloudFlags() cliflag.NamedFlagSets {
 	fs.StringVar(&lbInterface, "lb-interface", lbInterface, "Network interface the load balancer addresses are put on (as /32 or /128). Addresses of the pool left on it by an earlier run are removed at start. Empty: manage no address (they must already be local, e.g. 127.0.0.0/8).")
 	fs.DurationVar(&lbDrain, "lb-drain-timeout", lbDrain, "How long a deleted load balancer lets open connections go on before closing them.")
 	fs.DurationVar(&lbDial, "lb-dial-timeout", lbDial, "Timeout of a forwarded connection to a node port.")
+	fs.StringVar(&lbMode, "lb-mode", lbMode, "proxy: a TCP forwarder per Service port, the nodes see the forwarder's address; nat: iptables DNAT in the controller's network namespace, the client's address reaches the node, and with externalTrafficPolicy Local only nodes whose health check node port answers 200 get connections.")
 	return fss
 }
 
@@ -66,8 +68,20 @@ func newLocalCloud(io.Reader) (cloudprovider.Interface, error) {
 		}
 		addrs = link
 	}
-	klog.InfoS("Local cloud", "pool", pool.Prefix(), "interface", lbInterface, "drain", lbDrain)
-	return localcloud.New(localcloud.Config{Pool: pool, Addresses: addrs, Drain: lbDrain, Dial: lbDial}), nil
+	var nat *localcloud.NAT
+	switch lbMode {
+	case "proxy":
+	case "nat":
+		nat = &localcloud.NAT{Apply: localcloud.IptablesRestore, Healthy: localcloud.HTTPHealthy(time.Second), Interval: time.Second}
+		// Start from no rule: an earlier run's translations are rewritten as the Services sync.
+		if err := nat.Reset(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("--lb-mode must be proxy or nat, not %q", lbMode)
+	}
+	klog.InfoS("Local cloud", "pool", pool.Prefix(), "interface", lbInterface, "drain", lbDrain, "mode", lbMode)
+	return localcloud.New(localcloud.Config{Pool: pool, Addresses: addrs, Drain: lbDrain, Dial: lbDial, NAT: nat}), nil
 }
 
 func main() {

@@ -33,6 +33,9 @@ type Config struct {
 	Drain time.Duration
 	// Dial is the timeout of a connection to a node port.
 	Dial time.Duration
+	// NAT, when set, makes every load balancer an address translation
+	// (see NAT) instead of a forwarder.
+	NAT *NAT
 }
 
 // Cloud implements cloudprovider.Interface with a LoadBalancer only.
@@ -186,6 +189,21 @@ func (c *Cloud) ensure(s *v1.Service, nodes []*v1.Node, op string) (*v1.LoadBala
 
 	lb.targets.Store(&backends{nodes: nodeAddrs(nodes, lb.addr), allowed: ranges})
 
+	if c.cfg.NAT != nil {
+		var healthPort int32
+		if s.Spec.ExternalTrafficPolicy == v1.ServiceExternalTrafficPolicyLocal {
+			healthPort = s.Spec.HealthCheckNodePort
+		}
+		if err := c.cfg.NAT.Set(name, svc, lb.addr, ports, lb.targets.Load().nodes, ranges, healthPort); err != nil {
+			if !exists {
+				c.releaseAddr(lb)
+			}
+			return nil, fmt.Errorf("service %s: load balancer rules: %w", svc, err)
+		}
+		c.lbs[name] = lb
+		return status(lb.addr), nil
+	}
+
 	// Listeners: open the new ports first (a failure leaves the load
 	// balancer as it was), then retarget the kept ones, then close the old.
 	var opened []*forwarder
@@ -251,6 +269,14 @@ func (c *Cloud) EnsureLoadBalancerDeleted(_ context.Context, _ string, s *v1.Ser
 		return nil
 	}
 	start := time.Now()
+	if c.cfg.NAT != nil {
+		if err := c.cfg.NAT.Remove(name); err != nil {
+			c.mu.Lock()
+			c.lbs[name] = lb
+			c.mu.Unlock()
+			return fmt.Errorf("service %s: %w", serviceKey(s), err)
+		}
+	}
 	var wg sync.WaitGroup
 	for _, f := range lb.forwarders {
 		wg.Add(1)

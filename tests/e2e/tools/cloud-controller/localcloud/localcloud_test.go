@@ -427,3 +427,63 @@ func TestLinkAddresses(t *testing.T) {
 	}
 	t.Logf("netlink add/remove on %s ok", link)
 }
+
+func TestNATRules(t *testing.T) {
+	var applied []string
+	healthy := map[netip.Addr]bool{netip.MustParseAddr("198.18.0.11"): true, netip.MustParseAddr("198.18.0.13"): true}
+	n := &NAT{
+		Apply:    func(rules string) error { applied = append(applied, rules); return nil },
+		Healthy:  func(node netip.Addr, port int32) bool { return port == 32000 && healthy[node] },
+		Interval: time.Hour,
+	}
+	nodes := []netip.Addr{netip.MustParseAddr("198.18.0.11"), netip.MustParseAddr("198.18.0.12"), netip.MustParseAddr("198.18.0.13")}
+	addr := netip.MustParseAddr("198.18.200.1")
+	if err := n.Set("a", "ns/cluster", addr, map[int32]int32{443: 30443}, nodes, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "*nat\n:NGINX-SERVICE-LB - [0:0]\n" +
+		"-A NGINX-SERVICE-LB -d 198.18.200.1/32 -p tcp -m tcp --dport 443 -m statistic --mode random --probability 0.333333 -j DNAT --to-destination 198.18.0.11:30443\n" +
+		"-A NGINX-SERVICE-LB -d 198.18.200.1/32 -p tcp -m tcp --dport 443 -m statistic --mode random --probability 0.500000 -j DNAT --to-destination 198.18.0.12:30443\n" +
+		"-A NGINX-SERVICE-LB -d 198.18.200.1/32 -p tcp -m tcp --dport 443 -j DNAT --to-destination 198.18.0.13:30443\n" +
+		"COMMIT\n"
+	if got := applied[len(applied)-1]; got != want {
+		t.Fatalf("every node, no health check:\n%s\nwant:\n%s", got, want)
+	}
+	// externalTrafficPolicy Local: only the nodes whose health check answers, and from the allowed range only.
+	local := netip.MustParseAddr("198.18.200.2")
+	if err := n.Set("b", "ns/local", local, map[int32]int32{443: 30444}, nodes, []netip.Prefix{netip.MustParsePrefix("198.18.100.0/24")}, 32000); err != nil {
+		t.Fatal(err)
+	}
+	got := applied[len(applied)-1]
+	for _, line := range []string{
+		"-A NGINX-SERVICE-LB -d 198.18.200.2/32 -s 198.18.100.0/24 -p tcp -m tcp --dport 443 -m statistic --mode random --probability 0.500000 -j DNAT --to-destination 198.18.0.11:30444\n",
+		"-A NGINX-SERVICE-LB -d 198.18.200.2/32 -s 198.18.100.0/24 -p tcp -m tcp --dport 443 -j DNAT --to-destination 198.18.0.13:30444\n",
+	} {
+		if !strings.Contains(got, line) {
+			t.Fatalf("missing %q in:\n%s", line, got)
+		}
+	}
+	if strings.Contains(got, "198.18.0.12:30444") {
+		t.Fatalf("an unhealthy node gets connections:\n%s", got)
+	}
+	// No healthy node: every node (fail open), as before any health check answered.
+	healthy = map[netip.Addr]bool{}
+	if err := n.Set("b", "ns/local", local, map[int32]int32{443: 30444}, nodes, nil, 32000); err != nil {
+		t.Fatal(err)
+	}
+	got = applied[len(applied)-1]
+	for _, node := range nodes {
+		if !strings.Contains(got, node.String()+":30444") {
+			t.Fatalf("no healthy node, yet %s is left out:\n%s", node, got)
+		}
+	}
+	if err := n.Remove("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Remove("b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := applied[len(applied)-1]; got != "*nat\n:NGINX-SERVICE-LB - [0:0]\nCOMMIT\n" {
+		t.Fatalf("after removing both:\n%s", got)
+	}
+}
