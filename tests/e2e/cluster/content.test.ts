@@ -121,6 +121,9 @@ describe("content and metrics on a real node: examples/static-site", () => {
         const [oldMap] = contentMapOf();
         const result = await up({ headline: "Second edition" });
         assert.equal(result.summary.resourceChanges?.replace, 1, `one replacement, the content ConfigMap: ${JSON.stringify(result.summary.resourceChanges)}`);
+        // `up` returns once the new pods are available; the controller deletes the last old one a moment
+        // later, so the count is waited for (the pods themselves are then checked below).
+        assert.ok(await eventually(() => cluster.podsOf(NAMESPACE, SVC).length === 2, 30_000, 500), "two pods once the rollout has removed the old ones");
         const pods = cluster.podsOf(NAMESPACE, SVC);
         assert.equal(pods.length, 2);
         for (const pod of pods) {
