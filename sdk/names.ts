@@ -126,11 +126,6 @@ export const serviceDnsNames = (service: string, namespace: string, clusterDomai
     serviceFqdn(service, namespace, clusterDomain),
 ];
 
-/** The instance's Service FQDN, `<svc>.<ns>.svc.<clusterDomain>`, in the namespace its objects land in. @internal */
-export function clusterDnsName(naming: NamingSettings): pulumi.Output<string> {
-    return pulumi.output(naming.namespaceForNames).apply((ns) => serviceFqdn(naming.name, ns, naming.clusterDomain));
-}
-
 /**
  * The settings once the component knows where its objects land. With `namespace` given, unchanged.
  * Without it, `namespaceForNames` becomes `landed`, the `metadata.namespace` output of an object the
