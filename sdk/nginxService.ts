@@ -20,7 +20,7 @@ export interface NodePortAllocation {
 
 /**
  * nginx replicas behind a Kubernetes Service with a stable cluster IP and DNS name, serving HTTPS with a
- * generated key and certificate (or an existing kubernetes.io/tls Secret), optionally exposed as
+ * certificate signed by a generated CA (or from an existing kubernetes.io/tls Secret), optionally exposed as
  * NodePort or through a cloud load balancer. One `pulumi up` of the tutorial
  * "Connecting Applications with Services".
  * @see https://kubernetes.io/docs/tutorials/services/connect-applications-service/
@@ -42,8 +42,17 @@ export class NginxService extends pulumi.ComponentResource {
     public readonly nodePorts: pulumi.Output<NodePortAllocation | undefined>;
     /** In-cluster URLs first, then external ones once the load balancer has an address. */
     public readonly urls: pulumi.Output<string[]>;
-    /** The serving certificate (PEM): pass it to `curl --cacert`. Undefined when TLS is disabled. */
+    /**
+     * The trust anchor (PEM): the CA that signs the serving certificate, what clients pass to
+     * `curl --cacert`. It stays the same when the serving certificate rotates. With
+     * `tls.existingSecretName`, that Secret's `ca.crt`, undefined when it has none; undefined when TLS
+     * is disabled.
+     */
+    public readonly caCertificatePem: pulumi.Output<string | undefined>;
+    /** The serving certificate (PEM), which nginx presents. Undefined when TLS is disabled. */
     public readonly certificatePem: pulumi.Output<string | undefined>;
+    /** When the serving certificate expires (RFC 3339, UTC), to alert on. Undefined when TLS is disabled. */
+    public readonly certificateNotAfter: pulumi.Output<string | undefined>;
     /** Name of the kubernetes.io/tls Secret the pods mount. Undefined when TLS is disabled. */
     public readonly tlsSecretName: pulumi.Output<string | undefined>;
 
@@ -88,7 +97,9 @@ export class NginxService extends pulumi.ComponentResource {
         this.urls = pulumi
             .all([this.clusterDnsName, this.loadBalancerHostname, this.loadBalancerIP])
             .apply(([dns, hostname, ip]) => serviceUrls(settings, dns, hostname ?? ip));
+        this.caCertificatePem = tls === undefined ? pulumi.output(undefined) : tls.caCertificatePem;
         this.certificatePem = tls === undefined ? pulumi.output(undefined) : tls.certificatePem;
+        this.certificateNotAfter = tls === undefined ? pulumi.output(undefined) : tls.certificateNotAfter;
         this.tlsSecretName = tls === undefined ? pulumi.output(undefined) : tls.secretName;
 
         this.registerOutputs({
@@ -100,7 +111,9 @@ export class NginxService extends pulumi.ComponentResource {
             loadBalancerHostname: this.loadBalancerHostname,
             nodePorts: this.nodePorts,
             urls: this.urls,
+            caCertificatePem: this.caCertificatePem,
             certificatePem: this.certificatePem,
+            certificateNotAfter: this.certificateNotAfter,
             tlsSecretName: this.tlsSecretName,
         });
     }

@@ -60,8 +60,13 @@ export const CONFIG_FILE_NAME = "default.conf";
 
 /** The TLS Secret's volume, mounted where the tutorial mounts it. @internal */
 export const TLS_VOLUME = { name: "tls", mountPath: "/etc/nginx/ssl" } as const;
-/** The keys of a kubernetes.io/tls Secret, and so the file names under the TLS mount. @internal */
-export const TLS_SECRET_KEYS = { certificate: "tls.crt", privateKey: "tls.key" } as const;
+/**
+ * The keys of a kubernetes.io/tls Secret, and so the file names under the TLS mount: the serving
+ * certificate and key, and the CA that issued the certificate (`ca.crt`, as cert-manager and the
+ * Bitnami chart write it; optional in a Secret the component did not create).
+ * @internal
+ */
+export const TLS_SECRET_KEYS = { certificate: "tls.crt", privateKey: "tls.key", ca: "ca.crt" } as const;
 
 /** The writable emptyDir for the image's pid file and request buffers (the root filesystem is read-only). @internal */
 export const TMP_VOLUME = { name: "tmp", mountPath: "/tmp" } as const;

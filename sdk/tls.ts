@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { at, checkBoolean, checkEnum, checkInput, checkNonNegativeInt, checkObjectName, checkPositiveInt, found, givenFields, isAre, isDnsName, NginxServiceArgsError, Problem, Resolved, show, withDefaults } from "./checks";
+import * as crypto from "crypto";
 import * as net from "net";
 import { NamingSettings, serviceDnsNames } from "./names";
 import { TLS_SECRET_KEYS } from "./pod";
@@ -24,8 +25,9 @@ export const KeyAlgorithm = {
 export type KeyAlgorithm = (typeof KeyAlgorithm)[keyof typeof KeyAlgorithm];
 
 /**
- * TLS for the HTTPS server: a generated key and self-signed certificate stored in a
- * kubernetes.io/tls Secret, or a Secret that already exists.
+ * TLS for the HTTPS server: a generated CA and a serving certificate it signs, stored in a
+ * kubernetes.io/tls Secret (`tls.crt`, `tls.key`, `ca.crt`), or a Secret that already exists. Clients
+ * trust the CA (`caCertificatePem`), which outlives every rotation of the serving certificate.
  * @see https://kubernetes.io/docs/concepts/configuration/secret/#tls-secrets
  */
 export interface Tls {
@@ -42,7 +44,7 @@ export interface Tls {
      */
     http2?: boolean;
     /**
-     * Subject common name of the generated certificate.
+     * Subject common name of the generated serving certificate.
      * @default - the Service name, as in the tutorial (`CN=my-nginx`)
      */
     commonName?: string;
@@ -58,28 +60,46 @@ export interface Tls {
      */
     ipAddresses?: string[];
     /**
-     * Validity of the generated certificate, in hours.
+     * Validity of the generated serving certificate, in hours. At most `caValidityHours`.
      * @default 8760
      */
     validityHours?: number;
     /**
-     * How many hours before expiry `pulumi up` replaces the certificate. Must be less than `validityHours`.
+     * How many hours before expiry `pulumi up` replaces the serving certificate (under the same CA).
+     * Must be less than `validityHours`.
      * @default 720
      */
     earlyRenewalHours?: number;
     /**
-     * Algorithm of the generated key.
-     * @default "RSA" (2048 bits)
+     * Algorithm of the generated keys, the CA's and the serving certificate's. ECDSA P-256 handshakes
+     * cost the server about 0.6 of RSA 2048's, and every TLS client of the last decade accepts it; RSA
+     * is for clients that only speak RSA.
+     * @default "ECDSA" (curve P-256)
      */
     keyAlgorithm?: KeyAlgorithm;
     /**
-     * Any value; changing it generates a new key and certificate and rolls the pods onto them.
+     * Any value; changing it generates a new serving key and certificate, under the same CA, and rolls
+     * the pods onto them. Clients that trust `caCertificatePem` see no change.
      * @default - no rotation
      */
     rotationTrigger?: pulumi.Input<string>;
     /**
+     * Validity of the generated CA, in hours. The CA is never renewed early: a new CA is a change
+     * clients must be given, so it happens only through `caRotationTrigger` or at expiry.
+     * @default 87600 (ten years)
+     */
+    caValidityHours?: number;
+    /**
+     * Any value; changing it generates a new CA, and so a new serving certificate, and rolls the pods
+     * onto them. Clients must trust the new `caCertificatePem` before the pods roll: give them the
+     * old and the new CA, rotate, then drop the old.
+     * @default - no rotation
+     */
+    caRotationTrigger?: pulumi.Input<string>;
+    /**
      * Name of an existing kubernetes.io/tls Secret in the same namespace (for example one issued by
-     * cert-manager). Nothing is generated; the certificate is read from it.
+     * cert-manager). Nothing is generated; the certificate is read from its `tls.crt`, and the trust
+     * anchor from its `ca.crt` when it has one.
      * @default - a key and certificate are generated
      */
     existingSecretName?: pulumi.Input<string>;
@@ -93,11 +113,26 @@ export const TLS_DEFAULTS = {
     ipAddresses: [] as string[],
     validityHours: 8760,
     earlyRenewalHours: 720,
-    keyAlgorithm: KeyAlgorithm.RSA as KeyAlgorithm,
+    keyAlgorithm: KeyAlgorithm.ECDSA as KeyAlgorithm,
+    caValidityHours: 87600,
 };
 
+/** The longest common name X.509 allows (RFC 5280, ub-common-name). */
+const COMMON_NAME_MAX = 64;
+const CA_SUFFIX = " CA";
+
 /** The fields that shape a generated key and certificate: meaningless with an existing Secret. */
-const GENERATOR_FIELDS = ["commonName", "dnsNames", "ipAddresses", "validityHours", "earlyRenewalHours", "keyAlgorithm", "rotationTrigger"] as const;
+const GENERATOR_FIELDS = [
+    "commonName",
+    "dnsNames",
+    "ipAddresses",
+    "validityHours",
+    "earlyRenewalHours",
+    "keyAlgorithm",
+    "rotationTrigger",
+    "caValidityHours",
+    "caRotationTrigger",
+] as const;
 
 /** @internal */
 export interface TlsSettings {
@@ -111,6 +146,8 @@ export interface TlsSettings {
         earlyRenewalHours: number;
         keyAlgorithm: KeyAlgorithm;
         rotationTrigger: pulumi.Input<string> | undefined;
+        caValidityHours: number;
+        caRotationTrigger: pulumi.Input<string> | undefined;
         existingSecretName: pulumi.Input<string> | undefined;
     };
 }
@@ -128,6 +165,7 @@ export function resolveTls(component: string, given: Tls | undefined): Resolved<
             ...withDefaults(tlsArgs, TLS_DEFAULTS),
             commonName: tlsArgs.commonName ?? component,
             rotationTrigger: tlsArgs.rotationTrigger,
+            caRotationTrigger: tlsArgs.caRotationTrigger,
             existingSecretName: secretName?.value,
         },
     };
@@ -145,13 +183,18 @@ export function resolveTls(component: string, given: Tls | undefined): Resolved<
     problems.push(checkEnum("tls.keyAlgorithm", options.keyAlgorithm, KeyAlgorithm));
     problems.push(checkPositiveInt("tls.validityHours", options.validityHours));
     problems.push(checkNonNegativeInt("tls.earlyRenewalHours", options.earlyRenewalHours));
+    problems.push(checkPositiveInt("tls.caValidityHours", options.caValidityHours));
     if (options.earlyRenewalHours >= options.validityHours) {
         problems.push(at("tls.earlyRenewalHours", `tls.earlyRenewalHours (${show(options.earlyRenewalHours)}) must be less than tls.validityHours (${show(options.validityHours)})`));
     }
+    // A certificate outliving its CA would be refused by clients for its last hours.
+    if (options.validityHours > options.caValidityHours) {
+        problems.push(at("tls.validityHours", `tls.validityHours (${show(options.validityHours)}) must not exceed tls.caValidityHours (${show(options.caValidityHours)})`));
+    }
     // Checked as given: the default, the component's name, is checked as the name.
     const commonName = tlsArgs.commonName;
-    if (commonName !== undefined && (typeof commonName !== "string" || commonName.length === 0 || commonName.length > 64)) {
-        problems.push(at("tls.commonName", `tls.commonName must be 1-64 characters, got ${show(commonName)}`));
+    if (commonName !== undefined && (typeof commonName !== "string" || commonName.length === 0 || commonName.length > COMMON_NAME_MAX)) {
+        problems.push(at("tls.commonName", `tls.commonName must be 1-${COMMON_NAME_MAX} characters, got ${show(commonName)}`));
     }
     options.dnsNames.forEach((dnsName, i) => {
         if (!isDnsName(dnsName)) problems.push(at(`tls.dnsNames[${i}]`, `tls.dnsNames entry ${show(dnsName)} is not a valid DNS name`));
@@ -175,13 +218,19 @@ export function resolveTls(component: string, given: Tls | undefined): Resolved<
  * @internal
  */
 export const CERTIFICATE_ALLOWED_USES = ["server_auth", "key_encipherment", "digital_signature"];
+/** A CA that signs certificates and nothing else: no server or client use of its own. @internal */
+export const CA_ALLOWED_USES = ["cert_signing"];
 
 /** What the rest of the component needs to know about TLS, whether generated or brought along. @internal */
 export interface TlsResult {
     /** Name of the kubernetes.io/tls Secret the pods mount. */
     secretName: pulumi.Output<string>;
-    /** The public certificate, the trust anchor clients pass to `curl --cacert`. */
+    /** The serving certificate (PEM). */
     certificatePem: pulumi.Output<string>;
+    /** The trust anchor clients pass to `curl --cacert`; undefined for an existing Secret without `ca.crt`. */
+    caCertificatePem: pulumi.Output<string | undefined>;
+    /** When the serving certificate expires, RFC 3339. */
+    certificateNotAfter: pulumi.Output<string>;
     /**
      * What the instance's other objects wait for: an existing Secret read from the cluster and found
      * usable. A missing or unusable Secret then fails `pulumi up` before the ConfigMap, Deployment or
@@ -202,19 +251,32 @@ function certificateDnsNames(settings: NamingSettings & TlsSettings): pulumi.Out
  * key must never reach the state file or a preview in plaintext, whatever provider version runs.
  * @internal
  */
-export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Input<string>): pulumi.Output<{ [key: string]: string }> {
+export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Input<string>, caPem: pulumi.Input<string>): pulumi.Output<{ [key: string]: string }> {
     return pulumi.secret(
-        pulumi.all([certPem, keyPem]).apply(
-            ([cert, key]): { [key: string]: string } => ({
+        pulumi.all([certPem, keyPem, caPem]).apply(
+            ([cert, key, ca]): { [key: string]: string } => ({
                 [TLS_SECRET_KEYS.certificate]: Buffer.from(cert).toString("base64"),
                 [TLS_SECRET_KEYS.privateKey]: Buffer.from(key).toString("base64"),
+                [TLS_SECRET_KEYS.ca]: Buffer.from(ca).toString("base64"),
             }),
         ),
     );
 }
 
-/** Decodes the certificate of a Secret read from the cluster; the certificate is public, so not a secret. */
-function certificateFromSecret(component: string, secretName: pulumi.Input<string>, secret: k8s.core.v1.Secret): pulumi.Output<string> {
+/**
+ * A certificate's notAfter as RFC 3339 in UTC, to the second, as @pulumi/tls reports `validityEndTime`.
+ * @internal
+ */
+export function certificateNotAfter(pem: string): string {
+    return new Date(new crypto.X509Certificate(pem).validTo).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The certificates of a Secret read from the cluster; certificates are public, so not secrets. */
+function certificatesFromSecret(
+    component: string,
+    secretName: pulumi.Input<string>,
+    secret: k8s.core.v1.Secret,
+): pulumi.Output<{ certificate: string; notAfter: string; ca: string | undefined }> {
     return pulumi.unsecret(
         pulumi.all([secretName, secret.type, secret.data]).apply(([name, type, data]) => {
             const crt = data?.[TLS_SECRET_KEYS.certificate];
@@ -226,14 +288,57 @@ function certificateFromSecret(component: string, secretName: pulumi.Input<strin
                     ),
                 ]);
             }
-            return Buffer.from(crt, "base64").toString("utf8");
+            const ca = data?.[TLS_SECRET_KEYS.ca];
+            const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+            const certificate = decode(crt);
+            let notAfter: string;
+            try {
+                notAfter = certificateNotAfter(certificate);
+            } catch (error) {
+                throw new NginxServiceArgsError(component, [
+                    at("tls.existingSecretName", `tls.existingSecretName ${JSON.stringify(name)}: its ${TLS_SECRET_KEYS.certificate} is not a PEM certificate (${(error as Error).message})`),
+                ]);
+            }
+            return { certificate, notAfter, ca: ca === undefined || ca === "" ? undefined : decode(ca) };
         }),
     );
 }
 
+/** A key of the chosen algorithm; `replacementTrigger` is the rotation it follows. */
+function privateKey(name: string, algorithm: KeyAlgorithm, rotation: random.RandomId, parent: pulumi.Resource): pulumi.Output<string> {
+    const key = new tls.PrivateKey(
+        name,
+        algorithm === KeyAlgorithm.ECDSA ? { algorithm: "ECDSA", ecdsaCurve: "P256" } : { algorithm: "RSA", rsaBits: 2048 },
+        {
+            parent,
+            replacementTrigger: rotation.hex,
+            additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
+        },
+    );
+    return pulumi.secret(key.privateKeyPem);
+}
+
+/** A random id that changes only when `trigger` does (keepers): what a key's rotation follows. */
+function rotation(name: string, trigger: pulumi.Input<string> | undefined, parent: pulumi.Resource): random.RandomId {
+    return new random.RandomId(name, { byteLength: 8, keepers: trigger === undefined ? {} : { rotationTrigger: trigger } }, { parent });
+}
+
 /**
- * Creates (or, with `existingSecretName`, reads) the key, certificate and Secret. Returns undefined
- * when TLS is disabled.
+ * The CA's subject: the instance's name, so two instances' CAs are told apart in a trust store, the
+ * name cut so the whole fits a common name.
+ */
+function caCommonName(component: string): string {
+    return component.slice(0, COMMON_NAME_MAX - CA_SUFFIX.length) + CA_SUFFIX;
+}
+
+/**
+ * Creates (or, with `existingSecretName`, reads) the CA, the serving key and certificate, and the
+ * Secret. Returns undefined when TLS is disabled.
+ *
+ * Two chains of replacement: the CA rotation's id → CA key → CA certificate → serving certificate
+ * (signed by it) → Secret; the serving rotation's id → serving key → request → serving certificate
+ * → Secret. Rotating the serving certificate, by its trigger or its early renewal, leaves the CA as
+ * it is, so clients that trust the CA never notice.
  * @internal
  */
 export function createTls(settings: NamingSettings & TlsSettings, parent: pulumi.Resource): TlsResult | undefined {
@@ -245,38 +350,49 @@ export function createTls(settings: NamingSettings & TlsSettings, parent: pulumi
     if (options.existingSecretName !== undefined) {
         const secretName = options.existingSecretName;
         const existing = k8s.core.v1.Secret.get(`${name}-tls`, pulumi.interpolate`${settings.namespaceForNames}/${secretName}`, { parent });
-        const certificatePem = certificateFromSecret(name, secretName, existing);
+        const certificates = certificatesFromSecret(name, secretName, existing);
         return {
             secretName: pulumi.output(secretName),
-            certificatePem,
-            dependsOn: certificatePem.apply(() => [existing]),
+            certificatePem: certificates.certificate,
+            caCertificatePem: certificates.ca,
+            certificateNotAfter: certificates.notAfter,
+            dependsOn: certificates.apply(() => [existing]),
         };
     }
 
-    // The random id only changes when the trigger does (keepers); the key follows it through
-    // replacementTrigger, the certificate follows the key, and the Secret follows the certificate.
-    const rotation = new random.RandomId(
-        `${name}-tls-rotation`,
-        { byteLength: 8, keepers: options.rotationTrigger === undefined ? {} : { rotationTrigger: options.rotationTrigger } },
+    const caKeyPem = privateKey(`${name}-tls-ca-key`, options.keyAlgorithm, rotation(`${name}-tls-ca-rotation`, options.caRotationTrigger, parent), parent);
+    const ca = new tls.SelfSignedCert(
+        `${name}-tls-ca`,
+        {
+            privateKeyPem: caKeyPem,
+            subject: { commonName: caCommonName(name) },
+            isCaCertificate: true,
+            validityPeriodHours: options.caValidityHours,
+            // Never early: a new CA breaks every client not yet given it.
+            earlyRenewalHours: 0,
+            allowedUses: CA_ALLOWED_USES,
+        },
         { parent },
     );
-    const privateKey = new tls.PrivateKey(
-        `${name}-tls-key`,
-        options.keyAlgorithm === KeyAlgorithm.ECDSA ? { algorithm: "ECDSA", ecdsaCurve: "P256" } : { algorithm: "RSA", rsaBits: 2048 },
-        {
-            parent,
-            replacementTrigger: rotation.hex,
-            additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
-        },
-    );
-    const keyPem = pulumi.secret(privateKey.privateKeyPem);
-    const certificate = new tls.SelfSignedCert(
-        `${name}-tls-cert`,
+
+    const keyPem = privateKey(`${name}-tls-key`, options.keyAlgorithm, rotation(`${name}-tls-rotation`, options.rotationTrigger, parent), parent);
+    const request = new tls.CertRequest(
+        `${name}-tls-request`,
         {
             privateKeyPem: keyPem,
             subject: { commonName: options.commonName },
             dnsNames: certificateDnsNames(settings),
             ipAddresses: options.ipAddresses,
+        },
+        { parent },
+    );
+    // The provider replaces it when the request, the CA or the CA's key changes, and at early renewal.
+    const certificate = new tls.LocallySignedCert(
+        `${name}-tls-cert`,
+        {
+            certRequestPem: request.certRequestPem,
+            caPrivateKeyPem: caKeyPem,
+            caCertPem: ca.certPem,
             validityPeriodHours: options.validityHours,
             earlyRenewalHours: options.earlyRenewalHours,
             allowedUses: CERTIFICATE_ALLOWED_USES,
@@ -293,9 +409,15 @@ export function createTls(settings: NamingSettings & TlsSettings, parent: pulumi
             // Immutable, like the ConfigMap: a provider with enableSecretMutable still replaces it, so a
             // new key pair reaches the pods only through a new Secret and a rollout.
             immutable: true,
-            data: tlsSecretData(certificate.certPem, keyPem),
+            data: tlsSecretData(certificate.certPem, keyPem, ca.certPem),
         },
         { parent, additionalSecretOutputs: ["data", "stringData"] },
     );
-    return { secretName: secret.metadata.name, certificatePem: certificate.certPem, dependsOn: pulumi.output([]) };
+    return {
+        secretName: secret.metadata.name,
+        certificatePem: certificate.certPem,
+        caCertificatePem: ca.certPem,
+        certificateNotAfter: certificate.validityEndTime,
+        dependsOn: pulumi.output([]),
+    };
 }

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import { describe, test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { installMocks, MockOptions, TYPES } from "./mocks";
-import { generatePrivateKey, issueSelfSignedCert, realTls } from "./harness/realTls";
+import { generatePrivateKey, issueCertRequest, issueLocallySignedCert, issueSelfSignedCert, realTls } from "./harness/realTls";
 
 const mocks = installMocks({ tls: realTls });
 
@@ -30,7 +30,9 @@ const CONFIG_FILE = `${CONFIG_VOLUME.mountPath}/${CONFIG_FILE_NAME}`;
 const FOREIGN_NAME = "not-my-nginx.default.svc.cluster.local";
 
 interface Deployed {
-    /** The component's certificatePem output; undefined with TLS disabled. */
+    /** The component's caCertificatePem output, the one certificate clients trust; undefined with TLS disabled. */
+    caCertificatePem: string | undefined;
+    /** The component's certificatePem output, the serving certificate; undefined with TLS disabled. */
     certificatePem: string | undefined;
     nginx: RunningNginx;
 }
@@ -49,9 +51,10 @@ async function withDeployed(
     mocks.reset();
     mocks.configure({ tls: realTls, ...options });
     const { outputs } = await mocks.deployed(new NginxService(NAME, args));
-    const certificatePem = outputs.certificatePem;
+    const { caCertificatePem, certificatePem } = outputs;
     if (args.tls?.enabled !== false) {
         assert.ok(certificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `certificatePem is a PEM certificate, got ${certificatePem}`);
+        assert.ok(caCertificatePem?.startsWith("-----BEGIN CERTIFICATE-----"), `caCertificatePem is a PEM certificate, got ${caCertificatePem}`);
     }
     const layout = podLayout(mocks.resources);
     if (editConfig) {
@@ -59,7 +62,7 @@ async function withDeployed(
     }
     const nginx = await startNginx({ layout });
     try {
-        await body({ certificatePem, nginx });
+        await body({ caCertificatePem, certificatePem, nginx });
     } catch (error) {
         // nginx's view of the failure, next to the assertion.
         (error as Error).message += `\n--- nginx error log ---\n${nginx.errorLog()}`;
@@ -77,8 +80,10 @@ async function assertVerificationFails(promise: Promise<unknown>, code: string, 
 }
 
 /** The probes every TLS scenario must pass; `names` are the names the certificate must verify for. */
-async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: string[], redirect?: { location: (host: string, path: string) => string }): Promise<void> {
-    assert.ok(certificatePem !== undefined, "the component reports a certificate");
+async function assertTlsDataPlane({ caCertificatePem, certificatePem, nginx }: Deployed, names: string[], redirect?: { location: (host: string, path: string) => string }): Promise<void> {
+    assert.ok(certificatePem !== undefined && caCertificatePem !== undefined, "the component reports a certificate and its CA");
+    assert.notEqual(caCertificatePem, certificatePem, "the trust anchor is not the serving certificate");
+    assert.equal(new crypto.X509Certificate(certificatePem).checkIssued(new crypto.X509Certificate(caCertificatePem)), true, "the CA issued the serving certificate");
     const https = nginx.ports.https;
     const http = nginx.ports.http;
     assert.ok(https !== undefined && http !== undefined, `the pod has http and https ports: ${JSON.stringify(nginx.ports)}`);
@@ -90,26 +95,27 @@ async function assertTlsDataPlane({ certificatePem, nginx }: Deployed, names: st
         "the private key in the Secret belongs to the certificate",
     );
 
-    // curl --cacert <certificatePem> https://<name>/ for every name, the certificate as the only CA.
+    // curl --cacert <caCertificatePem> https://<name>/ for every name, the CA as the only trust anchor.
     for (const servername of names) {
-        const response = await httpsGet({ port: https, ca: certificatePem, servername });
+        const response = await httpsGet({ port: https, ca: caCertificatePem, servername });
         assert.equal(response.status, 200, `GET https://${servername}/`);
         assert.match(response.body, /Welcome to nginx!/, `GET https://${servername}/ serves the document root`);
         assert.equal(new crypto.X509Certificate(response.peerCertificatePem).fingerprint256, new crypto.X509Certificate(certificatePem).fingerprint256, "the served certificate");
-        const health = await httpsGet({ port: https, ca: certificatePem, servername, path: HEALTH_PATH });
+        const health = await httpsGet({ port: https, ca: caCertificatePem, servername, path: HEALTH_PATH });
         assert.equal(health.status, 200, `GET https://${servername}${HEALTH_PATH}`);
         assert.equal(health.body, "ok\n");
     }
-    await assertVerificationFails(httpsGet({ port: https, ca: certificatePem, servername: FOREIGN_NAME }), "ERR_TLS_CERT_ALTNAME_INVALID", `a name not in the certificate (${FOREIGN_NAME})`);
-    // Control: the 200s above come from trusting certificatePem, not from any other trust store.
+    await assertVerificationFails(httpsGet({ port: https, ca: caCertificatePem, servername: FOREIGN_NAME }), "ERR_TLS_CERT_ALTNAME_INVALID", `a name not in the certificate (${FOREIGN_NAME})`);
+    // Control: the 200s above come from trusting caCertificatePem, not from any other trust store: another
+    // CA, of the same subject, is refused.
     const stranger = issueSelfSignedCert({
         privateKeyPem: generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem,
-        subject: { commonName: NAME },
-        dnsNames: SERVICE_NAMES,
+        subject: { commonName: new crypto.X509Certificate(caCertificatePem).subject.replace(/^CN=/, "") },
+        isCaCertificate: true,
         validityPeriodHours: 1,
-        allowedUses: ["server_auth", "digital_signature"],
+        allowedUses: ["cert_signing"],
     }).certPem;
-    await assertVerificationFails(httpsGet({ port: https, ca: stranger, servername: NAME }), "DEPTH_ZERO_SELF_SIGNED_CERT", "another certificate as the CA");
+    await assertVerificationFails(httpsGet({ port: https, ca: stranger, servername: NAME }), "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "another CA as the trust anchor");
 
     // Plain HTTP: the content, or a permanent redirect that keeps the path and query; /healthz always.
     for (const host of [NAME, `${NAME}.default.svc.cluster.local`]) {
@@ -162,7 +168,7 @@ function assertHeaders(response: Response, expected: ExpectedHeaders, what: stri
  * Every kind of answer on each server: content (200, or the redirect's 308), `/healthz` (its own
  * location), and a 404 error page (`always` is what puts headers on it). HSTS on HTTPS answers only.
  */
-async function assertResponseHeaders({ certificatePem, nginx }: Deployed, expected: ExpectedHeaders): Promise<void> {
+async function assertResponseHeaders({ caCertificatePem, nginx }: Deployed, expected: ExpectedHeaders): Promise<void> {
     const http = { ...expected, hsts: undefined };
     const root = await httpGet({ port: nginx.ports.http, host: NAME, path: "/" });
     assert.ok([200, 308].includes(root.status), `GET http://${NAME}/ is content or the redirect, got ${root.status}`);
@@ -176,24 +182,26 @@ async function assertResponseHeaders({ certificatePem, nginx }: Deployed, expect
         assert.match(missing.body, /<center>nginx<\/center>/, "nginx's own error page");
         assertHeaders(missing, http, `GET http://${NAME}/no/such/page (404)`);
     }
-    if (certificatePem === undefined) {
+    if (caCertificatePem === undefined) {
         return;
     }
     for (const [path, status] of [["/", 200], [HEALTH_PATH, 200], ["/no/such/page", 404]] as const) {
-        const response = await httpsGet({ port: nginx.ports.https, ca: certificatePem, servername: NAME, path });
+        const response = await httpsGet({ port: nginx.ports.https, ca: caCertificatePem, servername: NAME, path });
         assert.equal(response.status, status, `GET https://${NAME}${path}`);
         assertHeaders(response, expected, `GET https://${NAME}${path} (${status})`);
     }
 }
 
 describe("data plane: the generated config and certificate in a real nginx", () => {
-    test("TLS on (default): HTTPS for every Service name, HTTP alongside, RSA 2048", async () => {
+    test("TLS on (default): HTTPS for every Service name, HTTP alongside, ECDSA P-256, trusted through the CA alone", async () => {
         await withDeployed({}, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
             const key = new crypto.X509Certificate(deployed.certificatePem!).publicKey;
-            assert.equal(key.asymmetricKeyType, "rsa");
-            assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
-            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem! }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
+            assert.equal(key.asymmetricKeyType, "ec");
+            assert.equal(key.asymmetricKeyDetails?.namedCurve, "prime256v1");
+            // The serving certificate is not a trust anchor: a client given it alone refuses the server.
+            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem!, servername: NAME }), "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "the serving certificate as the only CA");
+            await assertVerificationFails(httpsGet({ port: deployed.nginx.ports.https, ca: deployed.caCertificatePem! }), "ERR_TLS_CERT_ALTNAME_INVALID", "127.0.0.1 is not in the certificate unless asked for");
             await assertResponseHeaders(deployed, { security: true });
         });
     });
@@ -212,31 +220,33 @@ describe("data plane: the generated config and certificate in a real nginx", () 
     });
 
     test("HTTP/2 by default: ALPN picks h2 and the page is served over it; an HTTP/1.1 client is still served", async () => {
-        await withDeployed({}, {}, async ({ certificatePem, nginx }) => {
-            const h2 = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+        await withDeployed({}, {}, async ({ caCertificatePem, nginx }) => {
+            const h2 = await http2Get({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME });
             assert.deepEqual([h2.alpnProtocol, h2.status], ["h2", 200]);
             assert.match(h2.body, /Welcome to nginx!/);
-            const health = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME, path: HEALTH_PATH });
+            const health = await http2Get({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME, path: HEALTH_PATH });
             assert.deepEqual([health.status, health.body], [200, "ok\n"]);
-            const h1 = await httpsGet({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+            const h1 = await httpsGet({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME });
             assert.equal(h1.status, 200, "a client that offers no ALPN gets HTTP/1.1");
         });
     });
 
     test("tls.http2 false: a client offering h2 and http/1.1 gets HTTP/1.1", async () => {
-        await withDeployed({ tls: { http2: false } }, {}, async ({ certificatePem, nginx }) => {
-            const h2 = await http2Get({ port: nginx.ports.https, ca: certificatePem!, servername: NAME });
+        await withDeployed({ tls: { http2: false } }, {}, async ({ caCertificatePem, nginx }) => {
+            const h2 = await http2Get({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME });
             assert.notEqual(h2.alpnProtocol, "h2");
-            assert.equal((await httpsGet({ port: nginx.ports.https, ca: certificatePem!, servername: NAME })).status, 200);
+            assert.equal((await httpsGet({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME })).status, 200);
         });
     });
 
-    test("keyAlgorithm ECDSA: a P-256 key, served and verified like the RSA one", async () => {
-        await withDeployed({ tls: { keyAlgorithm: "ECDSA" } }, {}, async (deployed) => {
+    test("keyAlgorithm RSA: a 2048-bit key under an RSA CA, served and verified like the ECDSA one", async () => {
+        await withDeployed({ tls: { keyAlgorithm: "RSA" } }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
-            const key = new crypto.X509Certificate(deployed.certificatePem!).publicKey;
-            assert.equal(key.asymmetricKeyType, "ec");
-            assert.equal(key.asymmetricKeyDetails?.namedCurve, "prime256v1");
+            for (const pem of [deployed.certificatePem!, deployed.caCertificatePem!]) {
+                const key = new crypto.X509Certificate(pem).publicKey;
+                assert.equal(key.asymmetricKeyType, "rsa");
+                assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
+            }
         });
     });
 
@@ -245,15 +255,15 @@ describe("data plane: the generated config and certificate in a real nginx", () 
         await withDeployed({ tls: { dnsNames, ipAddresses: ["127.0.0.1", "::1"] } }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, [...SERVICE_NAMES, ...dnsNames]);
             // A client that connects to the IP verifies the certificate for the IP (no SNI, no name).
-            const byIp = await httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem! });
+            const byIp = await httpsGet({ port: deployed.nginx.ports.https, ca: deployed.caCertificatePem! });
             assert.equal(byIp.status, 200, "GET https://127.0.0.1/ verified against the IP SAN");
             assert.match(byIp.body, /Welcome to nginx!/);
         });
     });
 
     test("TLS disabled: one plain HTTP server (and stub_status), content and /healthz, nothing else listening", async () => {
-        await withDeployed({ tls: { enabled: false } }, {}, async ({ certificatePem, nginx }) => {
-            assert.equal(certificatePem, undefined, "no certificate");
+        await withDeployed({ tls: { enabled: false } }, {}, async ({ caCertificatePem, nginx }) => {
+            assert.equal(caCertificatePem, undefined, "no certificate");
             assert.deepEqual(Object.keys(nginx.ports), ["http", "status"], "the pod declares the HTTP port, and stub_status's");
             assert.doesNotMatch(Object.values(nginx.serverConfigs).join("\n"), /\bssl\b/);
             const root = await httpGet({ port: nginx.ports.http, host: NAME, path: "/" });
@@ -262,16 +272,19 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             const health = await httpGet({ port: nginx.ports.http, host: NAME, path: HEALTH_PATH });
             assert.equal(health.status, 200);
             assert.equal(health.body, "ok\n");
-            await assertResponseHeaders({ certificatePem, nginx }, { security: true });
+            await assertResponseHeaders({ caCertificatePem, certificatePem: undefined, nginx }, { security: true });
         });
     });
 
-    test("existingSecretName: nginx serves the Secret read from the cluster, and certificatePem is its certificate", async () => {
+    test("existingSecretName: nginx serves the Secret read from the cluster; certificatePem is its tls.crt, caCertificatePem its ca.crt", async () => {
+        // As cert-manager's CA issuer writes it: a CA of its own, and a certificate it signed.
+        const caKey = generatePrivateKey({ algorithm: "RSA", rsaBits: 2048 }).privateKeyPem;
+        const ca = issueSelfSignedCert({ privateKeyPem: caKey, subject: { commonName: "issuer elsewhere" }, isCaCertificate: true, validityPeriodHours: 48, allowedUses: ["cert_signing"] }).certPem;
         const key = generatePrivateKey({ algorithm: "RSA", rsaBits: 2048 });
-        const cert = issueSelfSignedCert({
-            privateKeyPem: key.privateKeyPem,
-            subject: { commonName: "issued-elsewhere" },
-            dnsNames: SERVICE_NAMES,
+        const cert = issueLocallySignedCert({
+            certRequestPem: issueCertRequest({ privateKeyPem: key.privateKeyPem, subject: { commonName: "issued-elsewhere" }, dnsNames: SERVICE_NAMES }).certRequestPem,
+            caPrivateKeyPem: caKey,
+            caCertPem: ca,
             validityPeriodHours: 24,
             allowedUses: ["server_auth", "key_encipherment", "digital_signature"],
         }).certPem;
@@ -282,14 +295,20 @@ describe("data plane: the generated config and certificate in a real nginx", () 
                     kind: "Secret",
                     metadata: { name: "my-nginx-cert", namespace: "default" },
                     type: "kubernetes.io/tls",
-                    data: { "tls.crt": Buffer.from(cert).toString("base64"), "tls.key": Buffer.from(key.privateKeyPem).toString("base64") },
+                    data: {
+                        "tls.crt": Buffer.from(cert).toString("base64"),
+                        "tls.key": Buffer.from(key.privateKeyPem).toString("base64"),
+                        "ca.crt": Buffer.from(ca).toString("base64"),
+                    },
                 },
             },
         };
         await withDeployed({ tls: { existingSecretName: "my-nginx-cert" } }, { existing }, async (deployed) => {
             assert.equal(deployed.certificatePem, cert, "certificatePem is the Secret's certificate");
-            assert.equal(mocks.byType(TYPES.key).length, 0, "nothing is generated");
-            assert.equal(mocks.byType(TYPES.cert).length, 0, "nothing is generated");
+            assert.equal(deployed.caCertificatePem, ca, "caCertificatePem is the Secret's CA");
+            for (const type of [TYPES.key, TYPES.caCert, TYPES.certRequest, TYPES.cert]) {
+                assert.equal(mocks.byType(type).length, 0, `nothing is generated: ${type}`);
+            }
             await assertTlsDataPlane(deployed, SERVICE_NAMES);
         });
     });
@@ -303,11 +322,11 @@ describe("data plane: the generated config and certificate in a real nginx", () 
 
     test("ipFamilies with IPv6: HTTPS verified for every Service name and HTTP answer over [::1], and IPv4 still", async () => {
         assertIpv6Loopback();
-        await withDeployed({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }, {}, async ({ certificatePem, nginx }) => {
+        await withDeployed({ ipFamilies: ["IPv6", "IPv4"], ipFamilyPolicy: "PreferDualStack" }, {}, async ({ caCertificatePem, nginx }) => {
             const { http, https } = nginx.ports;
-            assert.ok(certificatePem !== undefined && http !== undefined && https !== undefined);
+            assert.ok(caCertificatePem !== undefined && http !== undefined && https !== undefined);
             for (const servername of SERVICE_NAMES) {
-                const response = await httpsGet({ port: https, ca: certificatePem, servername, address: "::1" });
+                const response = await httpsGet({ port: https, ca: caCertificatePem, servername, address: "::1" });
                 assert.equal(response.status, 200, `GET https://${servername}/ over [::1]`);
                 assert.match(response.body, /Welcome to nginx!/);
             }
@@ -315,23 +334,23 @@ describe("data plane: the generated config and certificate in a real nginx", () 
             assert.equal(health.status, 200, "the kubelet's probe over IPv6");
             const root = await httpGet({ port: http, host: NAME, path: "/", address: "::1" });
             assert.match(root.body, /Welcome to nginx!/);
-            assert.equal((await httpsGet({ port: https, ca: certificatePem, servername: NAME })).status, 200, "IPv4 keeps answering");
+            assert.equal((await httpsGet({ port: https, ca: caCertificatePem, servername: NAME })).status, 200, "IPv4 keeps answering");
         });
     });
 
     test("IPv4 only (the default): a connection to [::1] is refused on both ports", async () => {
         assertIpv6Loopback();
-        await withDeployed({}, {}, async ({ certificatePem, nginx }) => {
+        await withDeployed({}, {}, async ({ caCertificatePem, nginx }) => {
             const { http, https } = nginx.ports;
-            assert.ok(certificatePem !== undefined && http !== undefined && https !== undefined);
+            assert.ok(caCertificatePem !== undefined && http !== undefined && https !== undefined);
             const refused = (error: any) => {
                 assert.equal(error.code, "ECONNREFUSED", `refused, got ${error.code}: ${error.message}`);
                 return true;
             };
-            await assert.rejects(httpsGet({ port: https, ca: certificatePem, servername: NAME, address: "::1" }), refused);
+            await assert.rejects(httpsGet({ port: https, ca: caCertificatePem, servername: NAME, address: "::1" }), refused);
             await assert.rejects(httpGet({ port: http, host: NAME, address: "::1" }), refused);
             // The same ports answer on IPv4: the refusals are about the address family, not a dead nginx.
-            assert.equal((await httpsGet({ port: https, ca: certificatePem, servername: NAME })).status, 200);
+            assert.equal((await httpsGet({ port: https, ca: caCertificatePem, servername: NAME })).status, 200);
             assert.equal((await httpGet({ port: http, host: NAME, path: HEALTH_PATH })).status, 200);
         });
     });
@@ -387,7 +406,7 @@ describe("data plane: headers, server tokens and TLS 1.2 ciphers in a real nginx
 
     test("control: without the generated ssl_ciphers, this nginx negotiates a CBC suite (so the refusals above can fail)", async () => {
         await withDeployed(
-            {},
+            { tls: { keyAlgorithm: "RSA" } },
             {},
             async ({ nginx }) => {
                 const result = await tlsHandshake(nginx.ports.https, "tls1_2", NAME, "ECDHE-RSA-AES128-SHA");
@@ -422,8 +441,8 @@ async function withApp(body: (dns: DnsServer, app: Upstream) => Promise<void>, t
 describe("data plane: upstream, a real nginx in front of an app it reaches by name", () => {
     test("502 while the name does not resolve, 200 once the DNS answers; /healthz 200 throughout", async () => {
         await withApp(async (dns, app) => {
-            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ certificatePem, nginx }) => {
-                const https = { port: nginx.ports.https, host: NAME, ca: certificatePem };
+            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ caCertificatePem, nginx }) => {
+                const https = { port: nginx.ports.https, host: NAME, ca: caCertificatePem };
                 const http = { port: nginx.ports.http, host: NAME };
                 // nginx started (startNginx waited for its ports) although the name does not resolve.
                 for (const client of [https, http]) {
@@ -456,9 +475,9 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
     test("forwarded headers, the body both ways, HTTP/1.1, the security headers on proxied answers", async () => {
         await withApp(async (dns, app) => {
             dns.set(APP_FQDN, "127.0.0.1");
-            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ certificatePem, nginx }) => {
+            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ caCertificatePem, nginx }) => {
                 for (const [scheme, client] of [
-                    ["https", { port: nginx.ports.https, host: `${NAME}.default.svc.cluster.local`, ca: certificatePem }],
+                    ["https", { port: nginx.ports.https, host: `${NAME}.default.svc.cluster.local`, ca: caCertificatePem }],
                     ["http", { port: nginx.ports.http, host: `${NAME}.default.svc.cluster.local` }],
                 ] as const) {
                     const body = Buffer.from(`{"hello":"${scheme}"}`);
@@ -489,8 +508,8 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
     test("a WebSocket echo through nginx, over HTTPS and HTTP", async () => {
         await withApp(async (dns, app) => {
             dns.set(APP_FQDN, "127.0.0.1");
-            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ certificatePem, nginx }) => {
-                assert.equal(await websocketEcho({ port: nginx.ports.https, host: NAME, ca: certificatePem, path: "/ws", text: "hello over wss" }), "echo: hello over wss");
+            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ caCertificatePem, nginx }) => {
+                assert.equal(await websocketEcho({ port: nginx.ports.https, host: NAME, ca: caCertificatePem, path: "/ws", text: "hello over wss" }), "echo: hello over wss");
                 assert.equal(await websocketEcho({ port: nginx.ports.http, host: NAME, path: "/ws", text: "hello over ws" }), "echo: hello over ws");
                 const upgrades = app.seen.filter((r) => r.headers.upgrade !== undefined);
                 assert.equal(upgrades.length, 2);
@@ -505,8 +524,8 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
     test("uploads: above nginx's default 1m but within clientMaxBodySize reach the app intact; above it, 413 and the app sees nothing", async () => {
         await withApp(async (dns, app) => {
             dns.set(APP_FQDN, "127.0.0.1");
-            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}`, clientMaxBodySize: "4m" } }, {}, async ({ certificatePem, nginx }) => {
-                const client = { port: nginx.ports.https, host: NAME, ca: certificatePem, method: "PUT", path: "/upload" };
+            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}`, clientMaxBodySize: "4m" } }, {}, async ({ caCertificatePem, nginx }) => {
+                const client = { port: nginx.ports.https, host: NAME, ca: caCertificatePem, method: "PUT", path: "/upload" };
                 const body = crypto.randomBytes(3 * 1024 * 1024);
                 const response = await request({ ...client, body });
                 assert.equal(response.status, 200, response.body);
@@ -520,8 +539,8 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
                 assert.equal(app.seen.length, before, "the refused upload never reached the app");
             });
             // Control: nginx's own default (1m) refuses the 3 MiB the test above sends.
-            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ certificatePem, nginx }) => {
-                const response = await request({ port: nginx.ports.https, host: NAME, ca: certificatePem, method: "PUT", body: crypto.randomBytes(3 * 1024 * 1024), expectContinue: true });
+            await withDeployed({ upstream: { name: "app", port: app.port, resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ caCertificatePem, nginx }) => {
+                const response = await request({ port: nginx.ports.https, host: NAME, ca: caCertificatePem, method: "PUT", body: crypto.randomBytes(3 * 1024 * 1024), expectContinue: true });
                 assert.equal(response.status, 413, "3 MiB is over the default clientMaxBodySize");
             });
         });
@@ -532,8 +551,8 @@ describe("data plane: upstream, a real nginx in front of an app it reaches by na
         const cert = issueSelfSignedCert({ privateKeyPem: key, subject: { commonName: "app" }, dnsNames: [APP_FQDN], validityPeriodHours: 1, allowedUses: ["server_auth", "digital_signature"] }).certPem;
         await withApp(async (dns, app) => {
             dns.set(APP_FQDN, "127.0.0.1");
-            await withDeployed({ upstream: { name: "app", port: app.port, scheme: "https", resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ certificatePem, nginx }) => {
-                const response = await request({ port: nginx.ports.https, host: NAME, ca: certificatePem });
+            await withDeployed({ upstream: { name: "app", port: app.port, scheme: "https", resolver: `127.0.0.1:${dns.port}` } }, {}, async ({ caCertificatePem, nginx }) => {
+                const response = await request({ port: nginx.ports.https, host: NAME, ca: caCertificatePem });
                 assert.equal(response.status, 200, response.body);
                 assert.equal(JSON.parse(response.body).servername, APP_FQDN);
                 assert.equal(JSON.parse(response.body).headers["x-forwarded-proto"], "https");
@@ -559,7 +578,7 @@ describe("data plane: content and stub_status in a real nginx", () => {
         const { outputs } = await mocks.deployed(new NginxService(NAME, args));
         const nginx = await startNginx({ layout: podLayout(mocks.resources) });
         try {
-            await body({ certificatePem: outputs.certificatePem, nginx });
+            await body({ caCertificatePem: outputs.caCertificatePem, certificatePem: outputs.certificatePem, nginx });
         } catch (error) {
             (error as Error).message += `\n--- nginx error log ---\n${nginx.errorLog()}`;
             throw error;
@@ -567,7 +586,7 @@ describe("data plane: content and stub_status in a real nginx", () => {
             await nginx.stop();
         }
     }
-    const get = (deployed: Deployed, path: string) => httpsGet({ port: deployed.nginx.ports.https, ca: deployed.certificatePem!, servername: NAME, path });
+    const get = (deployed: Deployed, path: string) => httpsGet({ port: deployed.nginx.ports.https, ca: deployed.caCertificatePem!, servername: NAME, path });
 
     test("content.files: each file at its path over HTTPS and HTTP, with its content type; the image's page gone", async () => {
         const files = {

@@ -20,8 +20,14 @@ export const TYPES = {
     podDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
     autoscaler: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    /** The CA's and the serving certificate's keys: tell them apart with `child`. */
     key: "tls:index/privateKey:PrivateKey",
-    cert: "tls:index/selfSignedCert:SelfSignedCert",
+    /** The CA's certificate. */
+    caCert: "tls:index/selfSignedCert:SelfSignedCert",
+    certRequest: "tls:index/certRequest:CertRequest",
+    /** The serving certificate, signed by the CA. */
+    cert: "tls:index/locallySignedCert:LocallySignedCert",
+    /** The CA's and the serving certificate's rotations: tell them apart with `child`. */
     rotation: "random:index/randomId:RandomId",
 } as const;
 
@@ -45,6 +51,8 @@ export interface MockOptions {
     tls?: {
         privateKey(inputs: any): Record<string, unknown>;
         selfSignedCert(inputs: any): Record<string, unknown>;
+        certRequest(inputs: any): Record<string, unknown>;
+        locallySignedCert(inputs: any): Record<string, unknown>;
     };
 }
 
@@ -78,6 +86,8 @@ export interface Deployed<C> {
     resources: RecordedResource[];
     /** The component's one resource of `type`; throws when there is none or more than one. */
     one(type: string): RecordedResource;
+    /** The component's child named `<component>-<suffix>`; throws when there is none. */
+    child(suffix: string): RecordedResource;
 }
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
@@ -132,6 +142,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             outputs: Object.fromEntries(keys.map((key, i) => [key, values[i]])) as OutputValues<C>,
             resources: this.ofComponent(name),
             one: (type) => this.one(type, name),
+            child: (suffix) => {
+                const found = this.resources.find((r) => r.name === `${name}-${suffix}` && r.type !== TYPES.component);
+                if (found === undefined) throw new Error(`no child ${name}-${suffix}: ${this.ofComponent(name).map((r) => r.name).join(", ")}`);
+                return found;
+            },
         };
     }
 
@@ -192,7 +207,23 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 return {
                     ...inputs,
                     ...(this.options.tls?.selfSignedCert(unwrapSecrets(inputs)) ?? {
+                        certPem: `-----BEGIN CERTIFICATE-----\nmock-ca-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
+                        validityEndTime: "2036-01-01T00:00:00Z",
+                    }),
+                };
+            case "tls:index/certRequest:CertRequest":
+                return {
+                    ...inputs,
+                    ...(this.options.tls?.certRequest(unwrapSecrets(inputs)) ?? {
+                        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${randomHex(8)}\n-----END CERTIFICATE REQUEST-----\n`,
+                    }),
+                };
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                return {
+                    ...inputs,
+                    ...(this.options.tls?.locallySignedCert(unwrapSecrets(inputs)) ?? {
                         certPem: `-----BEGIN CERTIFICATE-----\nmock-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
+                        validityEndTime: "2027-01-01T00:00:00Z",
                     }),
                 };
             default:

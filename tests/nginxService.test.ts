@@ -1,20 +1,39 @@
 // The component end to end on mocks: each tutorial scenario, the resources it registers with their
 // inputs, the outputs, selector uniqueness and secrecy.
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import { describe, test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { generatePrivateKey, issueSelfSignedCert } from "./harness/realTls";
 import { installMocks, isSecretInput, runOnMocks, settle, TYPES as T, unwrapSecrets } from "./mocks";
 
 const mocks = installMocks();
 
 import { NginxService, ServiceType } from "../sdk";
 
+/** A real certificate, as a Secret issued elsewhere would hold: the component parses it for its expiry. */
+function certificateFor(commonName: string, validityPeriodHours = 24): string {
+    return issueSelfSignedCert({ privateKeyPem: generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem, subject: { commonName }, validityPeriodHours }).certPem;
+}
+
+/** A kubernetes.io/tls Secret as the API returns it, with `ca.crt` when given. */
+function tlsSecretState(name: string, namespace: string, crt: string, ca?: string) {
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    return {
+        metadata: { name, namespace },
+        type: "kubernetes.io/tls",
+        data: { "tls.crt": b64(crt), "tls.key": b64("k"), ...(ca === undefined ? {} : { "ca.crt": b64(ca) }) },
+    };
+}
+
 describe("ClusterIP scenario (the tutorial's first Service)", () => {
-    test("registers key, certificate, Secret, ConfigMap, Deployment, PodDisruptionBudget, NetworkPolicy and Service, all children of the component", async () => {
+    test("registers CA, key, certificate, Secret, ConfigMap, Deployment, PodDisruptionBudget, NetworkPolicy and Service, all children of the component", async () => {
         const { outputs: out, resources: recorded, one } = await mocks.deployed(new NginxService("web-a"));
-        // Every type the component can register except the autoscaler, which only `autoscaling` adds.
-        assert.deepEqual(recorded.map((r) => r.type).sort(), Object.values(T).filter((t) => t !== T.autoscaler).sort());
+        // Every type the component can register except the autoscaler, which only `autoscaling` adds;
+        // keys and rotations twice, the CA's and the serving certificate's.
+        const twice = [T.key, T.rotation];
+        assert.deepEqual(recorded.map((r) => r.type).sort(), [...Object.values(T).filter((t) => t !== T.autoscaler), ...twice].sort());
         // Logical names derive from the component's, so two instances never collide.
         assert.deepEqual(recorded.map((r) => r.name).sort(), [
             "web-a",
@@ -24,8 +43,12 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
             "web-a-pdb",
             "web-a-service",
             "web-a-tls",
+            "web-a-tls-ca",
+            "web-a-tls-ca-key",
+            "web-a-tls-ca-rotation",
             "web-a-tls-cert",
             "web-a-tls-key",
+            "web-a-tls-request",
             "web-a-tls-rotation",
         ]);
 
@@ -48,6 +71,8 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
         assert.equal(out.nodePorts, undefined);
         assert.deepEqual(out.urls, ["https://web-a.default.svc.cluster.local", "http://web-a.default.svc.cluster.local"]);
         assert.equal(out.certificatePem, one(T.cert).state.certPem);
+        assert.equal(out.caCertificatePem, one(T.caCert).state.certPem);
+        assert.equal(out.certificateNotAfter, one(T.cert).state.validityEndTime);
         assert.equal(out.tlsSecretName, one(T.secret).state.metadata.name);
         assert.match(out.tlsSecretName!, /^web-a-tls-[0-9a-f]{8}$/, "the Secret is auto-named");
     });
@@ -57,19 +82,15 @@ describe("ClusterIP scenario (the tutorial's first Service)", () => {
         for (const type of [T.service, T.deployment, T.secret, T.configMap]) {
             assert.equal(one(type).inputs.metadata.namespace, "shop", type);
         }
-        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
+        assert.deepEqual(one(T.certRequest).inputs.dnsNames, ["web-ns", "web-ns.shop", "web-ns.shop.svc", "web-ns.shop.svc.cluster.local"]);
         assert.equal(out.clusterDnsName, "web-ns.shop.svc.cluster.local");
         assert.equal(out.namespace, "shop");
     });
 });
 
 describe("namespace left to the provider", () => {
-    const pem = "-----BEGIN CERTIFICATE-----\nissued-in-team-b\n-----END CERTIFICATE-----\n";
-    const tlsSecret = (namespace: string, crt: string) => ({
-        metadata: { name: "web-cert", namespace },
-        type: "kubernetes.io/tls",
-        data: { "tls.crt": Buffer.from(crt).toString("base64"), "tls.key": Buffer.from("k").toString("base64") },
-    });
+    const pem = certificateFor("issued-in-team-b");
+    const tlsSecret = (namespace: string, crt: string) => tlsSecretState("web-cert", namespace, crt);
 
     test("an explicit provider's namespace: the certificate's names, clusterDnsName, namespace and urls follow it", async () => {
         const provider = new k8s.Provider("team-b-provider", { namespace: "team-b" });
@@ -78,7 +99,7 @@ describe("namespace left to the provider", () => {
             assert.equal(r.inputs.metadata.namespace, undefined, `${r.type}: metadata.namespace is left to the provider`);
             assert.equal(r.state.metadata.namespace, "team-b", `${r.type} lands in the provider's namespace`);
         }
-        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-p", "web-p.team-b", "web-p.team-b.svc", "web-p.team-b.svc.cluster.local"]);
+        assert.deepEqual(one(T.certRequest).inputs.dnsNames, ["web-p", "web-p.team-b", "web-p.team-b.svc", "web-p.team-b.svc.cluster.local"]);
         assert.equal(out.namespace, "team-b");
         assert.equal(out.clusterDnsName, "web-p.team-b.svc.cluster.local");
         assert.deepEqual(out.urls, ["https://web-p.team-b.svc.cluster.local", "http://web-p.team-b.svc.cluster.local"]);
@@ -101,7 +122,7 @@ describe("namespace left to the provider", () => {
     test("the default provider: names in default, as before", async () => {
         const { outputs: out, one } = await mocks.deployed(new NginxService("web-d"));
         assert.equal(one(T.podDisruptionBudget).state.metadata.namespace, "default");
-        assert.deepEqual(one(T.cert).inputs.dnsNames, ["web-d", "web-d.default", "web-d.default.svc", "web-d.default.svc.cluster.local"]);
+        assert.deepEqual(one(T.certRequest).inputs.dnsNames, ["web-d", "web-d.default", "web-d.default.svc", "web-d.default.svc.cluster.local"]);
         assert.equal(out.clusterDnsName, "web-d.default.svc.cluster.local");
     });
 });
@@ -182,7 +203,7 @@ describe("TLS disabled", () => {
     test("no key, certificate or Secret; HTTP only; TLS outputs undefined", async () => {
         const { outputs: out, one } = await mocks.deployed(new NginxService("plain", { tls: { enabled: false } }));
         const types = mocks.ofComponent("plain").map((r) => r.type);
-        for (const absent of [T.key, T.cert, T.secret, T.rotation]) {
+        for (const absent of [T.key, T.caCert, T.certRequest, T.cert, T.secret, T.rotation]) {
             assert.ok(!types.includes(absent), `${absent} must not be registered`);
         }
         assert.deepEqual(
@@ -195,39 +216,54 @@ describe("TLS disabled", () => {
             ["config", "tmp"],
         );
         assert.equal(out.certificatePem, undefined);
+        assert.equal(out.caCertificatePem, undefined);
+        assert.equal(out.certificateNotAfter, undefined);
         assert.equal(out.tlsSecretName, undefined);
         assert.deepEqual(out.urls, ["http://plain.default.svc.cluster.local"]);
     });
 });
 
 describe("existing TLS Secret", () => {
-    test("generates nothing, mounts the Secret and exports its certificate", async () => {
-        const pem = "-----BEGIN CERTIFICATE-----\nissued-by-cert-manager\n-----END CERTIFICATE-----\n";
-        mocks.configure({
-            existing: {
-                [T.secret]: {
-                    "default/web-cert": {
-                        metadata: { name: "web-cert", namespace: "default" },
-                        type: "kubernetes.io/tls",
-                        data: { "tls.crt": Buffer.from(pem).toString("base64"), "tls.key": Buffer.from("k").toString("base64") },
-                    },
-                },
-            },
-        });
+    test("generates nothing, mounts the Secret and exports its certificate and expiry; no ca.crt, no trust anchor", async () => {
+        const pem = certificateFor("issued-by-cert-manager", 48);
+        mocks.configure({ existing: { [T.secret]: { "default/web-cert": tlsSecretState("web-cert", "default", pem) } } });
         try {
             const { outputs: out, one } = await mocks.deployed(new NginxService("byo", { tls: { existingSecretName: "web-cert" } }));
             const types = mocks.ofComponent("byo").map((r) => r.type);
-            for (const absent of [T.key, T.cert, T.rotation]) {
+            for (const absent of [T.key, T.caCert, T.certRequest, T.cert, T.rotation]) {
                 assert.ok(!types.includes(absent), `${absent} must not be registered`);
             }
             assert.equal(mocks.byType(T.secret).filter((r) => r.name.startsWith("byo")).length, 1, "only the read");
             const tlsVolume = one(T.deployment).inputs.spec.template.spec.volumes.find((v: any) => v.name === "tls");
             assert.equal(tlsVolume.secret.secretName, "web-cert");
             assert.equal(out.certificatePem, pem);
+            assert.equal(out.caCertificatePem, undefined);
+            assert.equal(out.certificateNotAfter, new Date(new crypto.X509Certificate(pem).validTo).toISOString().replace(".000Z", "Z"));
+            assert.ok(Math.abs(Date.parse(out.certificateNotAfter!) - Date.now() - 48 * 3600_000) < 120_000, out.certificateNotAfter);
             assert.equal(out.tlsSecretName, "web-cert");
         } finally {
             mocks.configure({});
         }
+    });
+
+    test("a Secret with ca.crt (cert-manager's CA issuer): that CA is the trust anchor", async () => {
+        const ca = certificateFor("team CA", 1000);
+        mocks.configure({ existing: { [T.secret]: { "default/with-ca": tlsSecretState("with-ca", "default", certificateFor("served"), ca) } } });
+        try {
+            const { outputs: out } = await mocks.deployed(new NginxService("byo-ca", { tls: { existingSecretName: "with-ca" } }));
+            assert.equal(out.caCertificatePem, ca);
+        } finally {
+            mocks.configure({});
+        }
+    });
+
+    test("a tls.crt that is not a certificate fails the program naming the field and the Secret", () => {
+        const result = runOnMocks(`
+            mocks.configure({ existing: { "${T.secret}": { "default/junk": { metadata: { name: "junk" }, type: "kubernetes.io/tls", data: { "tls.crt": "bm90IGEgY2VydA==", "tls.key": "aw==" } } } } });
+            new NginxService("byo-junk", { namespace: "default", tls: { existingSecretName: "junk" } });
+        `);
+        assert.equal(result.status, 3, result.stderr);
+        assert.match(result.stderr, /tls\.existingSecretName "junk": its tls\.crt is not a PEM certificate/);
     });
 
     test("a Secret of another type fails the program naming the field and the value", () => {
@@ -291,24 +327,37 @@ describe("selectors", () => {
 });
 
 describe("secrecy", () => {
-    test("the Secret's data and the key given to the certificate are secrets; the certificate is not", async () => {
+    test("the Secret's data and every key handed on are secrets; the certificates are not", async () => {
         const c = new NginxService("secretive");
-        const { one } = await mocks.deployed(c);
+        const { one, child } = await mocks.deployed(c);
         assert.ok(isSecretInput(one(T.secret).inputs.data), "Secret data must reach the engine as a secret");
-        assert.ok(isSecretInput(one(T.cert).inputs.privateKeyPem), "the key must reach the engine as a secret");
-        assert.equal(await pulumi.isSecret(c.certificatePem), false, "the certificate is public");
+        assert.ok(isSecretInput(one(T.certRequest).inputs.privateKeyPem), "the serving key must reach the engine as a secret");
+        assert.ok(isSecretInput(one(T.caCert).inputs.privateKeyPem), "the CA's key must reach the engine as a secret");
+        assert.ok(isSecretInput(one(T.cert).inputs.caPrivateKeyPem), "the CA's key must reach the signer as a secret");
+        for (const output of [c.certificatePem, c.caCertificatePem, c.certificateNotAfter]) {
+            assert.equal(await pulumi.isSecret(output), false, "certificates are public");
+        }
         const data = unwrapSecrets(one(T.secret).inputs.data);
-        assert.equal(Buffer.from(data["tls.key"], "base64").toString(), one(T.key).state.privateKeyPem);
+        assert.equal(Buffer.from(data["tls.key"], "base64").toString(), child("tls-key").state.privateKeyPem);
         assert.equal(Buffer.from(data["tls.crt"], "base64").toString(), one(T.cert).state.certPem);
+        assert.equal(Buffer.from(data["ca.crt"], "base64").toString(), one(T.caCert).state.certPem);
     });
 });
 
 describe("rotation", () => {
-    test("rotationTrigger is carried by the random keepers, which drive the key's replacement", async () => {
+    test("rotationTrigger is carried by the serving rotation's keepers only; the CA's keepers stay empty", async () => {
         const rotating = await mocks.deployed(new NginxService("rotating", { tls: { rotationTrigger: "2026-q4" } }));
-        assert.deepEqual(rotating.one(T.rotation).inputs.keepers, { rotationTrigger: "2026-q4" });
+        assert.deepEqual(rotating.child("tls-rotation").inputs.keepers, { rotationTrigger: "2026-q4" });
+        assert.deepEqual(rotating.child("tls-ca-rotation").inputs.keepers, {});
         const unrotated = await mocks.deployed(new NginxService("unrotated"));
-        assert.deepEqual(unrotated.one(T.rotation).inputs.keepers, {});
+        assert.deepEqual(unrotated.child("tls-rotation").inputs.keepers, {});
+        assert.deepEqual(unrotated.child("tls-ca-rotation").inputs.keepers, {});
+    });
+
+    test("caRotationTrigger is carried by the CA rotation's keepers only", async () => {
+        const rotating = await mocks.deployed(new NginxService("ca-rotating", { tls: { caRotationTrigger: "2031" } }));
+        assert.deepEqual(rotating.child("tls-ca-rotation").inputs.keepers, { rotationTrigger: "2031" });
+        assert.deepEqual(rotating.child("tls-rotation").inputs.keepers, {});
     });
 });
 

@@ -112,9 +112,13 @@ describe("the npm package, installed from its tarball into a new program", () =>
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy consumer-web-network-policy",
                 "kubernetes:policy/v1:PodDisruptionBudget consumer-web-pdb",
                 `${COMPONENT} consumer-web`,
+                "random:index/randomId:RandomId consumer-web-tls-ca-rotation",
                 "random:index/randomId:RandomId consumer-web-tls-rotation",
+                "tls:index/certRequest:CertRequest consumer-web-tls-request",
+                "tls:index/locallySignedCert:LocallySignedCert consumer-web-tls-cert",
+                "tls:index/privateKey:PrivateKey consumer-web-tls-ca-key",
                 "tls:index/privateKey:PrivateKey consumer-web-tls-key",
-                "tls:index/selfSignedCert:SelfSignedCert consumer-web-tls-cert",
+                "tls:index/selfSignedCert:SelfSignedCert consumer-web-tls-ca",
             ],
             "the bad instance registered nothing",
         );
@@ -128,8 +132,8 @@ describe("the npm package, installed from its tarball into a new program", () =>
             ],
         );
         assert.equal(byType("kubernetes:apps/v1:Deployment")[0].inputs.spec.replicas, 1);
-        assert.equal(byType("tls:index/privateKey:PrivateKey")[0].inputs.algorithm, "ECDSA");
-        assert.ok(byType("tls:index/selfSignedCert:SelfSignedCert")[0].inputs.dnsNames.includes("consumer.example"));
+        assert.deepEqual(byType("tls:index/privateKey:PrivateKey").map((r: any) => r.inputs.algorithm), ["ECDSA", "ECDSA"]);
+        assert.ok(byType("tls:index/certRequest:CertRequest")[0].inputs.dnsNames.includes("consumer.example"));
         const secretData = byType("kubernetes:core/v1:Secret")[0].inputs.data;
         assert.equal(secretData["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "the Secret's data reaches the engine as a secret");
 
@@ -137,6 +141,8 @@ describe("the npm package, installed from its tarball into a new program", () =>
         assert.equal(outputs.clusterIP, "10.96.0.42");
         assert.deepEqual(outputs.nodePorts, { http: 30000, https: 30001 });
         assert.equal(outputs.certificatePem, "consumer-mock-cert");
+        assert.equal(outputs.caCertificatePem, "consumer-mock-ca");
+        assert.equal(outputs.certificateNotAfter, "2027-12-03T00:00:00Z");
         assert.match(outputs.tlsSecretName, /^consumer-web-tls-abcd1234$/);
         assert.ok(outputs.urls.includes("https://consumer-web.default.svc.cluster.local"), outputs.urls.join(" "));
         assert.match(outputs.argsError, /replicas must be a whole number >= 0, got -1/);

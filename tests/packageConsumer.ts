@@ -66,6 +66,8 @@ export const clusterIP: pulumi.Output<string> = web.clusterIP;
 export const nodePorts: pulumi.Output<NodePortsOutput | undefined> = web.nodePorts;
 export const urls: pulumi.Output<string[]> = web.urls;
 export const certificatePem = web.certificatePem;
+export const caCertificatePem = web.caCertificatePem;
+export const certificateNotAfter = web.certificateNotAfter;
 export const tlsSecretName = web.tlsSecretName;
 
 // The exported error class is the one the component throws, across the package boundary.
@@ -111,7 +113,9 @@ pulumi.runtime.setMocks({
                 break;
             case "random:index/randomId:RandomId": state.hex = "00ff00ff"; break;
             case "tls:index/privateKey:PrivateKey": state.privateKeyPem = "consumer-mock-key"; break;
-            case "tls:index/selfSignedCert:SelfSignedCert": state.certPem = "consumer-mock-cert"; break;
+            case "tls:index/selfSignedCert:SelfSignedCert": state.certPem = "consumer-mock-ca"; break;
+            case "tls:index/certRequest:CertRequest": state.certRequestPem = "consumer-mock-request"; break;
+            case "tls:index/locallySignedCert:LocallySignedCert": state.certPem = "consumer-mock-cert"; state.validityEndTime = "2027-12-03T00:00:00Z"; break;
             case "kubernetes:core/v1:Secret": case "kubernetes:core/v1:ConfigMap": case "kubernetes:apps/v1:Deployment":
             case "kubernetes:policy/v1:PodDisruptionBudget": case "kubernetes:networking.k8s.io/v1:NetworkPolicy": break;
             default: throw new Error("unexpected resource " + args.type);

@@ -61,6 +61,8 @@ describe("the inferred schema", () => {
     test("has every output", () => {
         const outputs = result.components.NginxService.outputs;
         assert.deepEqual(Object.keys(outputs).sort(), [
+            "caCertificatePem",
+            "certificateNotAfter",
             "certificatePem",
             "clusterDnsName",
             "clusterIP",
@@ -74,7 +76,7 @@ describe("the inferred schema", () => {
         ]);
         assert.equal((outputs.urls as any).type, "array");
         assert.equal((outputs.nodePorts as any).$ref, "#/types/nginx-service:index:NodePortAllocation");
-        for (const optional of ["loadBalancerIP", "loadBalancerHostname", "nodePorts", "certificatePem", "tlsSecretName"]) {
+        for (const optional of ["loadBalancerIP", "loadBalancerHostname", "nodePorts", "caCertificatePem", "certificatePem", "certificateNotAfter", "tlsSecretName"]) {
             assert.equal(outputs[optional].optional, true, `${optional} is undefined in some scenarios`);
         }
     });
@@ -93,6 +95,8 @@ describe("the inferred schema", () => {
     test("has the nested argument types with their fields", () => {
         const fields = (name: string) => Object.keys(result.typeDefinitions[name]?.properties ?? {}).sort();
         assert.deepEqual(fields("Tls"), [
+            "caRotationTrigger",
+            "caValidityHours",
             "commonName",
             "dnsNames",
             "earlyRenewalHours",

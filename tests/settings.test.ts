@@ -38,8 +38,10 @@ test("defaults of every argument", () => {
         ipAddresses: [],
         validityHours: 8760,
         earlyRenewalHours: 720,
-        keyAlgorithm: "RSA",
+        keyAlgorithm: "ECDSA",
         rotationTrigger: undefined,
+        caValidityHours: 87600,
+        caRotationTrigger: undefined,
         existingSecretName: undefined,
     });
     assert.equal(s.redirectHttpToHttps, false);
@@ -195,6 +197,10 @@ const invalid: [string, NginxServiceArgs, RegExp, string?][] = [
     ["early renewal >= validity", { tls: { validityHours: 24, earlyRenewalHours: 24 } }, /tls.earlyRenewalHours \(24\) must be less than tls.validityHours \(24\)/],
     ["default early renewal >= short validity", { tls: { validityHours: 100 } }, /tls.earlyRenewalHours \(720\) must be less than tls.validityHours \(100\)/],
     ["validity not positive", { tls: { validityHours: 0 } }, /tls.validityHours must be a whole number > 0, got 0/],
+    ["CA validity not positive", { tls: { caValidityHours: 0 } }, /tls.caValidityHours must be a whole number > 0, got 0/],
+    ["certificate outliving its CA", { tls: { validityHours: 9000, caValidityHours: 8000 } }, /tls.validityHours \(9000\) must not exceed tls.caValidityHours \(8000\)/],
+    ["default validity outliving a short CA", { tls: { caValidityHours: 2000 } }, /tls.validityHours \(8760\) must not exceed tls.caValidityHours \(2000\)/],
+    ["existing secret with CA fields", { tls: { existingSecretName: "web", caRotationTrigger: "2031" } }, /tls.existingSecretName is set, so nothing is generated, but tls.caRotationTrigger is set too/],
     ["IP that does not parse", { tls: { ipAddresses: ["10.0.0.300"] } }, /tls.ipAddresses entry "10.0.0.300" is not an IP address/],
     ["DNS name that does not parse", { tls: { dnsNames: ["bad name.example"] } }, /tls.dnsNames entry "bad name.example" is not a valid DNS name/],
     ["CIDR that does not parse", { serviceType: "LoadBalancer", loadBalancer: { sourceRanges: ["10.0.0.0/33"] } }, /loadBalancer.sourceRanges entry "10.0.0.0\/33" is not a CIDR/],

@@ -71,14 +71,15 @@ describe("TLS on or off is the setting's, not guessed from the arguments", () =>
 describe("the Deployment", () => {
     test("puts the config, certificate and key where nginx reads them, the key not world-readable", async () => {
         mocks.reset();
-        const { one } = await mocks.deployed(new NginxService("mounts"));
+        const { one, child } = await mocks.deployed(new NginxService("mounts"));
         const pod = one(TYPES.deployment).inputs.spec.template.spec;
         // The files as the kubelet lays them out from the volumes: the image's nginx.conf includes
         // conf.d/*.conf, and the server config names the ssl/ files.
         const files = Object.fromEntries(podLayout(mocks.resources).files.map((f) => [f.path, f]));
-        assert.deepEqual(Object.keys(files).sort(), ["/etc/nginx/conf.d/default.conf", "/etc/nginx/ssl/tls.crt", "/etc/nginx/ssl/tls.key"]);
+        assert.deepEqual(Object.keys(files).sort(), ["/etc/nginx/conf.d/default.conf", "/etc/nginx/ssl/ca.crt", "/etc/nginx/ssl/tls.crt", "/etc/nginx/ssl/tls.key"]);
         assert.equal(files["/etc/nginx/ssl/tls.crt"].content.toString(), one(TYPES.cert).state.certPem);
-        assert.equal(files["/etc/nginx/ssl/tls.key"].content.toString(), one(TYPES.key).state.privateKeyPem);
+        assert.equal(files["/etc/nginx/ssl/tls.key"].content.toString(), child("tls-key").state.privateKeyPem);
+        assert.equal(files["/etc/nginx/ssl/ca.crt"].content.toString(), one(TYPES.caCert).state.certPem);
         assert.equal(files["/etc/nginx/ssl/tls.key"].mode, 0o440);
         for (const mount of pod.containers[0].volumeMounts.filter((m: any) => m.name !== "tmp")) {
             assert.equal(mount.readOnly, true, mount.name);
