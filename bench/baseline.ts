@@ -25,13 +25,30 @@ const NGINX_CONF = renderNginxConfig(nginxConfigOptions(resolveSettings("bench",
 export function build(name: string): pulumi.Output<unknown>[] {
     const { selector, labels } = handwrittenLabels(name, "pulumi");
 
-    // Key and certificate; a new random id (change its keepers) rotates both.
+    // A CA, and the serving key and certificate it signs; a new random id (change its keepers) rotates
+    // the CA or the serving key.
+    const ecdsa = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+    const caRotation = new random.RandomId(`${name}-tls-ca-rotation`, { byteLength: 8 });
+    const caKey = new tls.PrivateKey(`${name}-tls-ca-key`, ecdsa, { replacementTrigger: caRotation.hex });
+    const ca = new tls.SelfSignedCert(`${name}-tls-ca`, {
+        privateKeyPem: caKey.privateKeyPem,
+        subject: { commonName: `${name} CA` },
+        isCaCertificate: true,
+        validityPeriodHours: 87600,
+        earlyRenewalHours: 0,
+        allowedUses: ["cert_signing"],
+    });
     const rotation = new random.RandomId(`${name}-tls-rotation`, { byteLength: 8 });
-    const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "RSA", rsaBits: 2048 }, { replacementTrigger: rotation.hex });
-    const cert = new tls.SelfSignedCert(`${name}-tls-cert`, {
+    const key = new tls.PrivateKey(`${name}-tls-key`, ecdsa, { replacementTrigger: rotation.hex });
+    const request = new tls.CertRequest(`${name}-tls-request`, {
         privateKeyPem: key.privateKeyPem,
         subject: { commonName: name },
         dnsNames: [name, `${name}.default`, `${name}.default.svc`, `${name}.default.svc.cluster.local`],
+    });
+    const cert = new tls.LocallySignedCert(`${name}-tls-cert`, {
+        certRequestPem: request.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
         validityPeriodHours: 8760,
         earlyRenewalHours: 720,
         allowedUses: ["server_auth", "key_encipherment", "digital_signature"],
@@ -43,7 +60,7 @@ export function build(name: string): pulumi.Output<unknown>[] {
             metadata: { labels },
             type: "kubernetes.io/tls",
             immutable: true,
-            data: pulumi.secret({ "tls.crt": cert.certPem.apply(b64), "tls.key": key.privateKeyPem.apply(b64) }),
+            data: pulumi.secret({ "tls.crt": cert.certPem.apply(b64), "tls.key": key.privateKeyPem.apply(b64), "ca.crt": ca.certPem.apply(b64) }),
         },
         { additionalSecretOutputs: ["data", "stringData"] },
     );
@@ -84,7 +101,9 @@ export function build(name: string): pulumi.Output<unknown>[] {
         clusterDnsName,
         pulumi.all({ http: nodePort("http"), https: nodePort("https") }),
         clusterDnsName.apply((dns) => [`https://${dns}`, `http://${dns}:8080`]),
+        ca.certPem,
         cert.certPem,
+        cert.validityEndTime,
         secret.metadata.name,
     ];
 }

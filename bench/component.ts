@@ -15,7 +15,9 @@ export function build(name: string, opts?: pulumi.ComponentResourceOptions, args
         nginx.loadBalancerHostname,
         nginx.nodePorts,
         nginx.urls,
+        nginx.caCertificatePem,
         nginx.certificatePem,
+        nginx.certificateNotAfter,
         nginx.tlsSecretName,
     ];
 }

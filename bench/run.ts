@@ -371,7 +371,7 @@ async function main(): Promise<void> {
         git,
         machine: { ...machine, loadAvgAtEnd: os.loadavg() },
         versions,
-        scenario: "HTTPS (RandomId, PrivateKey RSA 2048, SelfSignedCert, kubernetes.io/tls Secret) + ConfigMap + Deployment (1 replica) + NodePort Service, per instance",
+        scenario: "HTTPS (CA and serving certificate: 2 RandomId, 2 PrivateKey ECDSA P-256, SelfSignedCert, CertRequest, LocallySignedCert; kubernetes.io/tls Secret) + ConfigMap + Deployment (1 replica) + NodePort Service, per instance",
         method:
             "each run a separate node process on the recording mocks (tests/mocks.ts); wallMs from just before the first resource is constructed to every output resolved and every registration settled; processMs from process start to the same point; runs interleaved (component and baseline back to back, in ABBA order from one run of an N to the next; the runs of every N spread evenly over the session); figures are medians",
         ratioGoal: RATIO_GOAL,

@@ -1,4 +1,4 @@
-// The scenario every benchmark builds: HTTPS (generated key and self-signed certificate) behind a
+// The scenario every benchmark builds: HTTPS (a generated CA and the certificate it signs) behind a
 // NodePort Service, one replica, as in the tutorial "Connecting Applications with Services".
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,7 +14,8 @@ export const VARIANTS = ["component", "baseline"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /**
- * Custom resources one instance registers: RandomId, PrivateKey, SelfSignedCert, Secret, ConfigMap,
+ * Custom resources one instance registers: two RandomIds and two PrivateKeys (the CA's and the serving
+ * certificate's), SelfSignedCert (the CA), CertRequest, LocallySignedCert, Secret, ConfigMap,
  * Deployment, Service, PodDisruptionBudget, NetworkPolicy.
  */
-export const CUSTOM_RESOURCES_PER_INSTANCE = 9;
+export const CUSTOM_RESOURCES_PER_INSTANCE = 13;

@@ -5,7 +5,8 @@
 //   pulumi config set namespace demo            # default: the kube context's namespace
 //   pulumi config set serviceType LoadBalancer  # default: NodePort
 //   pulumi config set awaitAddress false        # kind/minikube: don't wait for an LB address
-//   pulumi config set rotation 2027-01          # new key and certificate, pods roll onto them
+//   pulumi config set rotation 2027-01          # new serving key and certificate (same CA), pods roll onto them
+//   pulumi config set caRotation 2036-01        # a new CA too: clients must be given caCertificatePem again
 //   pulumi config set image registry.example/nginx-unprivileged:1.28.0   # default: the component's
 //   pulumi config set enableServiceLinks false  # no MY_NGINX_SERVICE_* variables in the pods
 //   pulumi config set redirectHttpToHttps true  # plain HTTP answers 308 to HTTPS
@@ -24,7 +25,7 @@ const nginx = new NginxService("my-nginx", {
     serviceType,
     httpPort: 8080,
     replicas: config.getNumber("replicas") ?? 1,
-    tls: { rotationTrigger: config.get("rotation"), existingSecretName: config.get("existingSecretName") },
+    tls: { rotationTrigger: config.get("rotation"), caRotationTrigger: config.get("caRotation"), existingSecretName: config.get("existingSecretName") },
     enableServiceLinks: config.getBoolean("enableServiceLinks"),
     redirectHttpToHttps: config.getBoolean("redirectHttpToHttps"),
     loadBalancer: isLoadBalancer ? { awaitAddress: config.getBoolean("awaitAddress") ?? true } : undefined,
@@ -39,4 +40,7 @@ export const loadBalancerIP = nginx.loadBalancerIP;
 export const loadBalancerHostname = nginx.loadBalancerHostname;
 export const urls = nginx.urls;
 export const tlsSecretName = nginx.tlsSecretName;
+/** The trust anchor: `pulumi stack output caCertificatePem > ca.pem; curl --cacert ca.pem ...`. */
+export const caCertificatePem = nginx.caCertificatePem;
 export const certificatePem = nginx.certificatePem;
+export const certificateNotAfter = nginx.certificateNotAfter;

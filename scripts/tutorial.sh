@@ -79,7 +79,7 @@ up() {
   local ns svc cip https_np ca pod_ips
   ns=$(out namespace); svc=$(out serviceName); cip=$(out clusterIP)
   ca=$STATE_DIR/ca.pem
-  out certificatePem >"$ca"
+  out caCertificatePem >"$ca"
   say ""
   say "== the tutorial's checks"
   say "Pods and their IPs (kubectl get pods -o custom-columns=...):"
@@ -98,7 +98,7 @@ up() {
   kc -n "$ns" exec -i client -- sh -c 'cat > /tmp/ca.pem' <"$ca"
   local name
   for name in "$svc" "$svc.$ns" "$svc.$ns.svc" "$svc.$ns.svc.cluster.local"; do
-    check "HTTPS to https://$name verifies against the certificatePem output" \
+    check "HTTPS to https://$name verifies against the caCertificatePem output (the trust anchor)" \
       kc -n "$ns" exec client -- curl -sf --max-time 5 -o /dev/null --cacert /tmp/ca.pem "https://$name/"
   done
   https_np=$(out nodePorts | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).https))')

@@ -36,7 +36,9 @@ describe("programs", () => {
         assert.equal(values.clusterDnsName, "my-nginx.default.svc.cluster.local");
         assert.ok(Number.isInteger(values.nodePorts.http) && Number.isInteger(values.nodePorts.https));
         assert.deepEqual(values.urls, ["https://my-nginx.default.svc.cluster.local", "http://my-nginx.default.svc.cluster.local:8080"]);
+        assert.match(values.caCertificatePem, /BEGIN CERTIFICATE/);
         assert.match(values.certificatePem, /BEGIN CERTIFICATE/);
+        assert.notEqual(values.caCertificatePem, values.certificatePem);
         assert.ok(types.includes("kubernetes:core/v1:Secret"));
     });
 

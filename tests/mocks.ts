@@ -207,7 +207,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 return {
                     ...inputs,
                     ...(this.options.tls?.selfSignedCert(unwrapSecrets(inputs)) ?? {
-                        certPem: `-----BEGIN CERTIFICATE-----\nmock-ca-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
+                        certPem: `-----BEGIN CERTIFICATE-----\nmock-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
                         validityEndTime: "2036-01-01T00:00:00Z",
                     }),
                 };

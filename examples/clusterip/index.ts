@@ -13,4 +13,5 @@ export const clusterIP = nginx.clusterIP;
 export const clusterDnsName = nginx.clusterDnsName;
 export const urls = nginx.urls;
 export const tlsSecretName = nginx.tlsSecretName;
-export const certificatePem = nginx.certificatePem;
+/** The trust anchor clients pass to `curl --cacert`; it outlives rotations of the serving certificate. */
+export const caCertificatePem = nginx.caCertificatePem;

@@ -1,8 +1,8 @@
 // The tutorial's secured Service from Go: type NodePort, http on Service port 8080, https on 443, one
 // replica, nginx serving HTTPS with a generated certificate in a kubernetes.io/tls Secret.
 //
-//	pulumi stack output certificatePem > cert.pem
-//	curl --cacert cert.pem --resolve my-nginx:<nodePorts.https>:<node address> https://my-nginx:<nodePorts.https>/
+//	pulumi stack output caCertificatePem > ca.pem
+//	curl --cacert ca.pem --resolve my-nginx:<nodePorts.https>:<node address> https://my-nginx:<nodePorts.https>/
 //
 // (the certificate names the Service, not the node: --resolve sends that name to the node's address).
 package main
@@ -42,7 +42,9 @@ func main() {
 		ctx.Export("serviceName", web.ServiceName)
 		ctx.Export("clusterIP", web.ClusterIP)
 		ctx.Export("nodePorts", web.NodePorts)
+		ctx.Export("caCertificatePem", web.CaCertificatePem)
 		ctx.Export("certificatePem", web.CertificatePem)
+		ctx.Export("certificateNotAfter", web.CertificateNotAfter)
 		ctx.Export("tlsSecretName", web.TlsSecretName)
 		return nil
 	})

@@ -28,4 +28,5 @@ const web = new NginxService("web", {
 
 export const urls = web.urls;
 export const clusterDnsName = web.clusterDnsName;
-export const certificatePem = web.certificatePem;
+/** The trust anchor clients pass to `curl --cacert`; it outlives rotations of the serving certificate. */
+export const caCertificatePem = web.caCertificatePem;

@@ -24,4 +24,5 @@ export const loadBalancerHostname = nginx.loadBalancerHostname;
 export const nodePorts = nginx.nodePorts;
 export const urls = nginx.urls;
 export const tlsSecretName = nginx.tlsSecretName;
-export const certificatePem = nginx.certificatePem;
+/** The trust anchor clients pass to `curl --cacert`; it outlives rotations of the serving certificate. */
+export const caCertificatePem = nginx.caCertificatePem;

@@ -31,4 +31,5 @@ const site = new NginxService("static-site", {
 
 export const clusterDnsName = site.clusterDnsName;
 export const urls = site.urls;
-export const certificatePem = site.certificatePem;
+/** The trust anchor clients pass to `curl --cacert`; it outlives rotations of the serving certificate. */
+export const caCertificatePem = site.caCertificatePem;

@@ -6,6 +6,7 @@
 // previews as an update of the Deployment alone, and a rotation replaces key, certificate and Secret and
 // rolls the Deployment before the old Secret goes.
 import * as assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
@@ -65,6 +66,16 @@ function steps(events: EngineEvent[], kind: "pre" | "outputs"): string[] {
 }
 
 const CUSTOM = (step: string) => !step.startsWith("nginx-service:") && !step.startsWith("pulumi:");
+
+/** Each of `types` was replaced exactly once (created anew, the old one deleted). */
+function assertReplacedOnce(done: string[], types: string[]): void {
+    for (const type of types) {
+        for (const op of ["create-replacement", "delete-replaced"]) {
+            const count = done.filter((step) => step === `${type} ${op}`).length;
+            assert.equal(count, 1, `${type} ${op} ${count} times: ${done.join(", ")}`);
+        }
+    }
+}
 
 /** The addresses the Service's EndpointSlices list as ready, sorted. */
 function readyEndpointAddresses(namespace: string, serviceName: string): string[] {
@@ -139,7 +150,14 @@ for (const program of programs) {
             }
             const secret = kubectlJson(kubeconfig, ["-n", namespace, "get", "secret", outputs.tlsSecretName]);
             assert.equal(secret.type, "kubernetes.io/tls");
-            assert.equal(Buffer.from(secret.data["tls.crt"], "base64").toString(), outputs.certificatePem);
+            // Every program exports the trust anchor; the root program the serving certificate and its expiry too.
+            const served = Buffer.from(secret.data["tls.crt"], "base64").toString();
+            assert.equal(Buffer.from(secret.data["ca.crt"], "base64").toString(), outputs.caCertificatePem);
+            assert.ok(new X509Certificate(served).checkIssued(new X509Certificate(outputs.caCertificatePem)), "the CA issued the served certificate");
+            if (program.dir === ".") {
+                assert.equal(served, outputs.certificatePem);
+                assert.equal(outputs.certificateNotAfter, new Date(new X509Certificate(served).validTo).toISOString().replace(".000Z", "Z"));
+            }
         });
 
         test("a second preview shows no changes", async () => {
@@ -172,16 +190,19 @@ for (const program of programs) {
                 await stack.removeConfig("replicas");
             });
 
-            test("a new rotationTrigger replaces key, certificate and Secret, and the old Secret goes after the rollout", async () => {
+            test("a new rotationTrigger replaces the serving key, certificate and Secret, not the CA; the old Secret goes after the rollout", async () => {
                 const oldSecret = outputs.tlsSecretName;
+                const oldCa = outputs.caCertificatePem;
                 await stack.setConfig("rotation", { value: "rotation-2" });
                 const events: EngineEvent[] = [];
                 const result = await stack.up({ onEvent: (e) => events.push(e) });
                 const done = steps(events, "outputs").filter(CUSTOM);
-                for (const type of ["random:index/randomId:RandomId", "tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert", "kubernetes:core/v1:Secret"]) {
-                    assert.ok(done.includes(`${type} create-replacement`), `${type} replaced: ${done.join(", ")}`);
-                    assert.ok(done.includes(`${type} delete-replaced`), `${type} old one deleted: ${done.join(", ")}`);
-                }
+                // One of each: the serving certificate's rotation id and key, not the CA's.
+                assertReplacedOnce(done, ["random:index/randomId:RandomId", "tls:index/privateKey:PrivateKey", "tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert", "kubernetes:core/v1:Secret"]);
+                assert.ok(!done.some((step) => step.startsWith("tls:index/selfSignedCert:SelfSignedCert")), `the CA changed: ${done.join(", ")}`);
+                assert.equal(result.outputs.caCertificatePem.value, oldCa, "the trust anchor is the same");
+                assert.notEqual(result.outputs.certificatePem.value, outputs.certificatePem);
+                assert.ok(new X509Certificate(result.outputs.certificatePem.value).checkIssued(new X509Certificate(oldCa)), "the new certificate is issued by the same CA");
                 assert.ok(done.includes("kubernetes:apps/v1:Deployment update"), done.join(", "));
                 assert.ok(
                     done.indexOf("kubernetes:apps/v1:Deployment update") < done.indexOf("kubernetes:core/v1:Secret delete-replaced"),
@@ -197,6 +218,22 @@ for (const program of programs) {
                 const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === "tls");
                 assert.equal(volume.secret.secretName, newSecret, "pods roll onto the new Secret");
                 outputs.tlsSecretName = newSecret;
+            });
+
+            test("a new caRotationTrigger replaces the CA, the certificate it signed and the Secret, not the serving key", async () => {
+                await stack.setConfig("caRotation", { value: "ca-rotation-2" });
+                const events: EngineEvent[] = [];
+                const result = await stack.up({ onEvent: (e) => events.push(e) });
+                const done = steps(events, "outputs").filter(CUSTOM);
+                assertReplacedOnce(done, ["random:index/randomId:RandomId", "tls:index/privateKey:PrivateKey", "tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert", "kubernetes:core/v1:Secret"]);
+                assert.ok(!done.some((step) => step.startsWith("tls:index/certRequest:CertRequest")), `the serving key's request changed: ${done.join(", ")}`);
+                const ca = new X509Certificate(result.outputs.caCertificatePem.value);
+                assert.notEqual(result.outputs.caCertificatePem.value, outputs.caCertificatePem);
+                assert.ok(new X509Certificate(result.outputs.certificatePem.value).checkIssued(ca), "the certificate is issued by the new CA");
+                const secret = kubectlJson(kubeconfig, ["-n", namespace, "get", "secret", result.outputs.tlsSecretName.value]);
+                assert.equal(Buffer.from(secret.data["ca.crt"], "base64").toString(), result.outputs.caCertificatePem.value);
+                outputs.tlsSecretName = result.outputs.tlsSecretName.value;
+                outputs.caCertificatePem = result.outputs.caCertificatePem.value;
             });
         }
 

@@ -246,7 +246,7 @@ export class RealCluster {
         return this.kubectlResult(["-n", namespace, "exec", ...(input === undefined ? [] : ["-i"]), pod, "--", ...args], input);
     }
 
-    /** Writes a file in a pod (e.g. the certificatePem output as a CA for curl). */
+    /** Writes a file in a pod (e.g. the caCertificatePem output for curl --cacert). */
     writeInPod(namespace: string, file: string, content: string, pod = "client"): void {
         const r = this.inClient(namespace, ["sh", "-c", `cat > ${file}`], content, pod);
         assert.equal(r.status, 0, r.stderr);

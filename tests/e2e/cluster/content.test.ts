@@ -1,6 +1,6 @@
 // `content` and `metrics` on the real single-node cluster, with examples/static-site through the real
 // Pulumi engine: the given files served through the Service over HTTPS (verified against the
-// certificatePem output), a changed file rolling the pods onto a new ConfigMap, an existing ConfigMap whose
+// caCertificatePem output), a changed file rolling the pods onto a new ConfigMap, an existing ConfigMap whose
 // data changes reaching the running pods without a rollout, and stub_status answering on each pod's
 // status port to the allowed client only, never through the Service. The exporter sidecar is not deployed: its image
 // cannot be pulled here (no registry), and faking it would test nothing of it (tests/metrics.test.ts
@@ -59,7 +59,7 @@ describe("content and metrics on a real node: examples/static-site", () => {
         await up({ headline: "First edition" });
         assert.equal(cluster.podsOf(NAMESPACE, SVC).length, 2);
         cluster.startClient(NAMESPACE);
-        cluster.writeInPod(NAMESPACE, CA, outputs.certificatePem);
+        cluster.writeInPod(NAMESPACE, CA, outputs.caCertificatePem);
         const index = fetchInClient(`https://${SVC}/`, ["--cacert", CA]);
         assert.equal(index.exit, 0, index.stderr);
         assert.match(index.body, /<h1>First edition<\/h1>/);

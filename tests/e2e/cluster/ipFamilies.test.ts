@@ -27,7 +27,7 @@ after(() => stopWithPulumi(cluster, env));
 
 describe("ipFamilyPolicy on an IPv4-only cluster", () => {
     let stack: Stack;
-    let certificatePem: string;
+    let caCertificatePem: string;
     const caFile = path.join(os.tmpdir(), `nginx-service-ipfam-ca-${process.pid}.pem`);
 
     before(async () => {
@@ -48,7 +48,7 @@ describe("ipFamilyPolicy on an IPv4-only cluster", () => {
     test("PreferDualStack: the Service gets IPv4 only, and nginx, listening on [::] too, starts and serves HTTPS through it", async () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
-        certificatePem = result.outputs.certificatePem.value;
+        caCertificatePem = result.outputs.caCertificatePem.value;
         const svc = cluster.kubectlJson(["-n", NAMESPACE, "get", "service", "my-nginx"]);
         assert.deepEqual(svc.spec.ipFamilies, ["IPv4"], "a single-stack cluster gives one family");
         assert.equal(svc.spec.ipFamilyPolicy, "PreferDualStack");
@@ -57,13 +57,13 @@ describe("ipFamilyPolicy on an IPv4-only cluster", () => {
         const conf: string = Object.values(cluster.kubectlJson(["-n", NAMESPACE, "get", "configmap", configMap]).data).join("\n");
         assert.match(conf, /^\s*listen \[::\]:8443 ssl http2;$/m, "the pods run the config with the IPv6 listen");
         assert.equal(deployment.status.readyReplicas, 1, "nginx started and passes its readiness probe");
-        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", certificatePem);
+        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", caCertificatePem);
         const viaService = cluster.curlInClient(NAMESPACE, "https://my-nginx/", ["--cacert", "/tmp/ca.pem"]);
         assert.equal(viaService.code, "200", `HTTPS by the Service name: ${viaService.stderr}`);
     });
 
-    test("inside the nginx pod, HTTPS verified against certificatePem answers on [::1]; a port nothing listens on is refused", () => {
-        fs.writeFileSync(caFile, certificatePem);
+    test("inside the nginx pod, HTTPS verified against caCertificatePem answers on [::1]; a port nothing listens on is refused", () => {
+        fs.writeFileSync(caFile, caCertificatePem);
         const [pod] = cluster.podsOf(NAMESPACE, "my-nginx");
         // The image has no curl: the node's curl, in the pod's network namespace (the mount namespace stays the node's).
         const curlInPod = (port: number) =>

@@ -97,8 +97,8 @@ describe("NetworkPolicy enforced by kube-router on the real cluster", () => {
         });
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
-        guardedPem = result.outputs.guardedCertificatePem.value;
-        openPem = result.outputs.openCertificatePem.value;
+        guardedPem = result.outputs.guardedCaCertificatePem.value;
+        openPem = result.outputs.openCaCertificatePem.value;
         fs.writeFileSync(openCaFile, openPem);
         for (const pod of [ALLOWED, STRANGER]) {
             cluster.writeInPod(NAMESPACE, "/tmp/guarded.pem", guardedPem, pod);

@@ -1,7 +1,7 @@
 // The tutorial "Connecting Applications with Services" replayed on a real single-node cluster: the
 // pods the component defines really run (uid 101, read-only root filesystem, Pod Security restricted),
 // and real requests reach them by pod IP, cluster IP, DNS name, node port and a cloud load balancer,
-// with HTTPS verified against the component's own certificatePem output. Every program runs through the
+// with HTTPS verified against the component's own caCertificatePem output. Every program runs through the
 // real Pulumi engine, inside the cluster's network namespace; the machine's own network is compared
 // before and after.
 import * as assert from "node:assert/strict";
@@ -106,7 +106,7 @@ for (const program of programs) {
                     assert.equal(r.code, "308", `${pod.status.podIP}: ${r.stderr}`);
                     // The pod's HTTPS port, verified against the certificate for the Service's name.
                     const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
-                    fs.writeFileSync(ca, outputs.certificatePem);
+                    fs.writeFileSync(ca, outputs.caCertificatePem);
                     const https = cluster.curlFromNode(`https://${svc}:8443/`, ["--cacert", ca, "--resolve", `${svc}:8443:${pod.status.podIP}`]);
                     assert.equal(https.code, "200", https.stderr);
                     assert.match(https.body, /nginx/i);
@@ -139,7 +139,7 @@ for (const program of programs) {
             // The cluster's DNS has no upstream: names outside cluster.local do not resolve.
             const outside = cluster.inClient(namespace, ["getent", "hosts", "example.com"]);
             assert.notEqual(outside.status, 0, `example.com resolved: ${outside.stdout}`);
-            cluster.writeInPod(namespace, "/tmp/ca.pem", outputs.certificatePem);
+            cluster.writeInPod(namespace, "/tmp/ca.pem", outputs.caCertificatePem);
             const port = program.ports.https === 443 ? "" : `:${program.ports.https}`;
             for (const name of [svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, fqdn]) {
                 const r = cluster.curlInClient(namespace, `https://${name}${port}/`, ["--cacert", "/tmp/ca.pem"]);
@@ -172,7 +172,7 @@ for (const program of programs) {
         if (program.type !== "ClusterIP") {
             test("node port: HTTPS through the node's address and the nodePorts.https output verifies", () => {
                 const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
-                fs.writeFileSync(ca, outputs.certificatePem);
+                fs.writeFileSync(ca, outputs.caCertificatePem);
                 const url = `https://${svc}:${outputs.nodePorts.https}/`;
                 const r = cluster.curlFromNode(url, ["--cacert", ca, "--resolve", `${svc}:${outputs.nodePorts.https}:${cluster.info.NODE_IP}`]);
                 assert.equal(r.code, "200", r.stderr);
@@ -190,7 +190,7 @@ for (const program of programs) {
                 assert.equal(bits, "24");
                 assert.ok(ingress.ip.startsWith(net.split(".").slice(0, 3).join(".") + "."), `${ingress.ip} in ${cluster.info.LB_POOL}`);
                 const ca = path.join(env.backendDir, `${namespace}-ca.pem`);
-                fs.writeFileSync(ca, outputs.certificatePem);
+                fs.writeFileSync(ca, outputs.caCertificatePem);
                 const r = cluster.curlFromNode(`https://${svc}/`, ["--cacert", ca, "--resolve", `${svc}:443:${ingress.ip}`]);
                 assert.equal(r.code, "200", r.stderr);
                 const http = cluster.curlFromNode(`http://${ingress.ip}/some/path`);

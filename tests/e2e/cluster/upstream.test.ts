@@ -1,7 +1,7 @@
 // nginx in front of an app on a real single-node cluster (examples/app-behind-nginx): the front is
 // deployed first, alone, and must run and pass its probes while the app's Service does not exist,
 // answering 502; then the app is deployed, and the same nginx pods (not restarted, not rolled) start
-// proxying to it by name, with the forwarded headers, over HTTPS verified against certificatePem.
+// proxying to it by name, with the forwarded headers, over HTTPS verified against caCertificatePem.
 // The resolver is the component's default: the cluster DNS Service's name, resolved by nginx at start
 // through the pod's /etc/resolv.conf.
 import * as assert from "node:assert/strict";
@@ -32,7 +32,7 @@ function curlFront(url: string): { code: string; body: string; stderr: string } 
 
 describe("examples/app-behind-nginx on a real node: 502 before the app exists, then proxied by name", () => {
     let stack: Stack;
-    let certificatePem = "";
+    let caCertificatePem = "";
     let frontPods: { name: string; uid: string }[] = [];
 
     before(async () => {
@@ -53,9 +53,9 @@ describe("examples/app-behind-nginx on a real node: 502 before the app exists, t
     test("the front alone: nginx runs and is Ready without the app's Service, answers 502, /healthz 200", async () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
-        certificatePem = result.outputs.certificatePem.value;
+        caCertificatePem = result.outputs.caCertificatePem.value;
         // First, so a failed assertion below does not turn into a missing CA in the next test.
-        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", certificatePem);
+        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", caCertificatePem);
         const pods = cluster.podsOf(NAMESPACE, FRONT);
         assert.equal(pods.length, 1);
         for (const pod of pods) {

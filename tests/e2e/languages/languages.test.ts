@@ -4,7 +4,7 @@
 // YAML programs of examples/ each add the package as a user does (`pulumi package add <repo>`: the SDK
 // of their language generated, linked and installed) and deploy the tutorial's HTTPS NodePort instance
 // on the real single-node cluster: `pulumi up`, outputs equal to what the API server holds, HTTPS through
-// the node port verified against the certificatePem output, a clean `preview --expect-no-changes`, a bad
+// the node port verified against the caCertificatePem output, a clean `preview --expect-no-changes`, a bad
 // argument refused by the component at preview, and a `destroy` that leaves none of it behind. What the
 // generated SDKs look like to their users is checked too: mypy on the Python program, `go vet` on Go's.
 //
@@ -12,6 +12,7 @@
 // download from the package registries); `up`, `preview` and `destroy` run inside the cluster's
 // network namespace, where its API server's address exists, and download nothing (GOPROXY=off).
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -262,7 +263,7 @@ for (const program of programs) {
             });
         }
 
-        test("pulumi up deploys the instance; clusterIP, nodePorts, certificatePem and tlsSecretName are what the API server holds", () => {
+        test("pulumi up deploys the instance; clusterIP, nodePorts, the certificates and tlsSecretName are what the API server holds", () => {
             assert.ok(added, "package added");
             pulumi(workDir, ["stack", "init", "e2e"]);
             pulumi(workDir, ["config", "set", "namespace", namespace]);
@@ -280,16 +281,18 @@ for (const program of programs) {
             assert.equal(secret.type, "kubernetes.io/tls");
             assert.match(outputs.certificatePem, /^-----BEGIN CERTIFICATE-----\n/);
             assert.equal(outputs.certificatePem, Buffer.from(secret.data["tls.crt"], "base64").toString("utf8"));
+            assert.equal(outputs.caCertificatePem, Buffer.from(secret.data["ca.crt"], "base64").toString("utf8"));
+            assert.equal(outputs.certificateNotAfter, new Date(new crypto.X509Certificate(outputs.certificatePem).validTo).toISOString().replace(".000Z", "Z"));
 
             const deployments = cluster!.kubectlJson(["-n", namespace, "get", "deployments"]).items;
             assert.equal(deployments.length, 1, "one Deployment");
             assert.equal(deployments[0].status.readyReplicas, 1, "its pod passed Pod Security restricted and is Ready");
         });
 
-        test("HTTPS through the node's address and the nodePorts.https output verifies against certificatePem", async () => {
+        test("HTTPS through the node's address and the nodePorts.https output verifies against caCertificatePem", async () => {
             assert.ok(outputs, "deployed");
             const ca = path.join(workDir, "ca.pem");
-            fs.writeFileSync(ca, outputs.certificatePem);
+            fs.writeFileSync(ca, outputs.caCertificatePem);
             const svc = outputs.serviceName;
             const port = outputs.nodePorts.https;
             const curl = () => cluster!.curlFromNode(`https://${svc}:${port}/`, ["--cacert", ca, "--resolve", `${svc}:${port}:${cluster!.info.NODE_IP}`]);

@@ -105,8 +105,8 @@ before(async () => {
     const seconds = await up();
     console.log(`pulumi up of 3 replicas behind a LoadBalancer: ${seconds.toFixed(1)} s`);
     cluster.startClient(NAMESPACE, "client", {}, clientNode);
-    cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", outputs.certificatePem);
-    fs.writeFileSync(caFile, outputs.certificatePem);
+    cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", outputs.caCertificatePem);
+    fs.writeFileSync(caFile, outputs.caCertificatePem);
 });
 
 after(async () => {
@@ -227,7 +227,7 @@ describe("three nodes in two zones, under live traffic", () => {
 
         // Pods move (a config change rolls them) under traffic from outside through the load balancer.
         const before = readyPods().map((p) => `${p.metadata.name}@${p.spec.nodeName}`);
-        const load = startLoadInNetns(outside, URL, outputs.certificatePem, { curlArgs: viaLB });
+        const load = startLoadInNetns(outside, URL, outputs.caCertificatePem, { curlArgs: viaLB });
         await sleep(1000);
         const seconds = await up({ redirectHttpToHttps: "false" });
         await settle(2);

@@ -14,4 +14,4 @@ const nginx = new NginxService("my-nginx", {
 });
 
 export const clusterDnsName = nginx.clusterDnsName;
-export const certificatePem = nginx.certificatePem;
+export const caCertificatePem = nginx.caCertificatePem;

@@ -17,4 +17,4 @@ const nginx = new NginxService("my-nginx", {
 
 export const clusterIP = nginx.clusterIP;
 export const loadBalancerIP = nginx.loadBalancerIP;
-export const certificatePem = nginx.certificatePem;
+export const caCertificatePem = nginx.caCertificatePem;

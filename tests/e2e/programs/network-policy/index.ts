@@ -19,5 +19,6 @@ const guarded = new NginxService("guarded", {
 });
 const open = new NginxService("open", { namespace, image, replicas: 1, networkPolicy: { enabled: false } });
 
-export const guardedCertificatePem = guarded.certificatePem;
-export const openCertificatePem = open.certificatePem;
+// The trust anchors the clients verify against.
+export const guardedCaCertificatePem = guarded.caCertificatePem;
+export const openCaCertificatePem = open.caCertificatePem;
