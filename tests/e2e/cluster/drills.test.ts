@@ -92,6 +92,55 @@ describe("fault drills under live traffic", () => {
         }
     });
 
+    test("CA rotation in two steps under load: the new CA first, given to the client beside the old, then the certificate it signs; no request fails", async () => {
+        const oldCa: string = outputs.caCertificatePem;
+        const oldPem: string = outputs.certificatePem;
+        const servedFingerprint = () =>
+            cluster
+                .inClient(NAMESPACE, ["sh", "-c", `openssl s_client -connect ${SVC}:443 -servername ${SVC} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`])
+                .stdout.trim()
+                .split("=")[1]
+                ?.replace(/:/g, "")
+                .toLowerCase();
+        const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
+
+        // Step 1: a new CA, and nothing that serves changes. `--exclude <serving certificate>
+        // --exclude-dependents` holds back the certificate, the Secret and the pods.
+        await stack.setConfig("caRotation", { value: `drill-${Date.now()}` });
+        const certificateUrn = (await stack.exportStack()).deployment.resources.find((r: any) => r.type === "tls:index/locallySignedCert:LocallySignedCert").urn;
+        const firstLoad = startLoad(cluster, NAMESPACE, URL, { caFile: "/tmp/ca.pem" });
+        const t0 = Date.now();
+        const first = await stack.up({ exclude: [certificateUrn], excludeDependents: true });
+        const firstSeconds = (Date.now() - t0) / 1000;
+        const firstResult = await firstLoad.stop();
+        console.log(describeLoad("CA rotation step 1 (new CA only; client trusts the old CA)", firstResult, firstSeconds));
+        assert.equal(first.summary.result, "succeeded");
+        const newCa: string = first.outputs.caCertificatePem.value;
+        assert.notEqual(newCa, oldCa, "caCertificatePem is the new CA after step 1");
+        assert.equal(firstResult.failed, 0, describeLoad("CA rotation step 1", firstResult));
+        assert.equal(servedFingerprint(), fingerprint(oldPem), "the pods still serve the certificate the old CA signed");
+
+        // Step 2: the client trusts both; the certificate is re-signed by the new CA and the pods roll.
+        cluster.writeInPod(NAMESPACE, "/tmp/both.pem", oldCa + newCa);
+        const load = startLoad(cluster, NAMESPACE, URL, { caFile: "/tmp/both.pem" });
+        const seconds = await up();
+        const result = await load.stop();
+        console.log(describeLoad("CA rotation step 2 (certificate re-signed; client trusts both CAs)", result, seconds));
+        assert.equal(outputs.caCertificatePem, newCa);
+        assert.ok(new X509Certificate(outputs.certificatePem).checkIssued(new X509Certificate(newCa)), "the new certificate is the new CA's");
+        assert.ok(result.sent > 50, `enough traffic (${result.sent})`);
+        assert.equal(result.failed, 0, describeLoad("CA rotation step 2", result));
+
+        // Step 3: the old CA dropped, every response verifies against the new CA alone.
+        cluster.writeInPod(NAMESPACE, "/tmp/ca.pem", newCa);
+        const after = startLoad(cluster, NAMESPACE, URL, { caFile: "/tmp/ca.pem", maxRequests: 20, pauseSeconds: 0 });
+        const check = await new Promise<Awaited<ReturnType<typeof after.stop>>>((resolve) => setTimeout(() => resolve(after.stop()), 3000));
+        assert.equal(check.failed, 0, describeLoad("after CA rotation, the new CA only", check));
+        for (let i = 0; i < 3; i++) {
+            assert.equal(servedFingerprint(), fingerprint(outputs.certificatePem));
+        }
+    });
+
     test("config change under load: a new ConfigMap rolls the pods with no request failing", async () => {
         const load = startLoad(cluster, NAMESPACE, URL);
         const seconds = await up({ redirectHttpToHttps: "true" });
