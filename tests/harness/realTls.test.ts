@@ -4,7 +4,11 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import { describe, it } from "node:test";
-import { certificateExtensions, generatePrivateKey, issueSelfSignedCert, OPENSSL } from "./realTls";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { keyMatchesCertificate as keyMatches } from "./probe";
+import { certificateExtensions, generatePrivateKey, issueCertRequest, issueLocallySignedCert, issueSelfSignedCert, OPENSSL } from "./realTls";
 
 /** openssl's own reading of some extensions, so the test does not trust Node's parser alone. */
 function opensslExtensions(certPem: string, names: string): string {
@@ -119,5 +123,68 @@ describe("issueSelfSignedCert", () => {
     it("fails without a usable private key", () => {
         assert.throws(() => issueSelfSignedCert({ privateKeyPem: "not a key", validityPeriodHours: 1 }));
         assert.throws(() => issueSelfSignedCert({ validityPeriodHours: 1 }), /needs privateKeyPem/);
+    });
+});
+
+describe("a CA and a certificate it signs (issueSelfSignedCert with isCaCertificate, issueCertRequest, issueLocallySignedCert)", () => {
+    const caKey = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
+    const caPem = issueSelfSignedCert({ privateKeyPem: caKey, subject: { commonName: "web CA" }, isCaCertificate: true, validityPeriodHours: 100_000, allowedUses: ["cert_signing"] }).certPem;
+
+    it("issues a CA: basic constraints CA:TRUE, certificate signing only, a subject key id", () => {
+        const ca = new crypto.X509Certificate(caPem);
+        assert.equal(ca.ca, true);
+        assert.equal(ca.subject, "CN=web CA");
+        const extensions = opensslExtensions(caPem, "basicConstraints,keyUsage,subjectKeyIdentifier");
+        assert.match(extensions, /X509v3 Basic Constraints: critical\n\s+CA:TRUE\n/);
+        assert.match(extensions, /X509v3 Key Usage: critical\n\s+Certificate Sign\n/);
+        assert.match(extensions, /X509v3 Subject Key Identifier: \n\s+[0-9A-F:]+\n/);
+    });
+
+    for (const keyInputs of [{ algorithm: "RSA", rsaBits: 2048 }, { algorithm: "ECDSA", ecdsaCurve: "P256" }]) {
+        it(`signs a ${keyInputs.algorithm} request: the request's subject and SANs, the CA as issuer, the validity and uses given`, () => {
+            const key = generatePrivateKey(keyInputs);
+            const request = issueCertRequest({ privateKeyPem: key.privateKeyPem, subject: { commonName: "my-nginx" }, dnsNames: ["my-nginx", "my-nginx.default.svc"], ipAddresses: ["10.0.0.7"] });
+            assert.match(request.certRequestPem, /^-----BEGIN CERTIFICATE REQUEST-----\n/);
+            assert.equal(request.keyAlgorithm, keyInputs.algorithm);
+            const now = new Date("2030-01-02T03:04:05.678Z");
+            const state = issueLocallySignedCert(
+                { certRequestPem: request.certRequestPem, caPrivateKeyPem: caKey, caCertPem: caPem, validityPeriodHours: 30, earlyRenewalHours: 2, allowedUses: SERVER_USES },
+                now,
+            );
+            const cert = new crypto.X509Certificate(state.certPem);
+            const ca = new crypto.X509Certificate(caPem);
+            assert.equal(cert.subject, "CN=my-nginx");
+            assert.equal(cert.issuer, ca.subject);
+            assert.equal(cert.checkIssued(ca), true);
+            assert.equal(cert.verify(ca.publicKey), true, "signed by the CA's key");
+            assert.equal(cert.subjectAltName, "DNS:my-nginx, DNS:my-nginx.default.svc, IP Address:10.0.0.7");
+            assert.equal(cert.ca, false);
+            assert.equal(keyMatches(key.privateKeyPem, state.certPem), true, "the request's key, not the CA's");
+            assert.equal(state.validityStartTime, "2030-01-02T03:04:05Z");
+            assert.equal(state.validityEndTime, "2030-01-03T09:04:05Z");
+            assert.equal(new Date(cert.validTo).toISOString(), "2030-01-03T09:04:05.000Z");
+            const extensions = opensslExtensions(state.certPem, "keyUsage,extendedKeyUsage,basicConstraints,authorityKeyIdentifier");
+            assert.match(extensions, /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+            assert.match(extensions, /X509v3 Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
+            assert.match(extensions, /X509v3 Basic Constraints: critical\n\s+CA:FALSE\n/);
+            assert.match(extensions, /X509v3 Authority Key Identifier: \n/);
+            // openssl's own verdict: the chain verifies against the CA alone.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "realtls-test-"));
+            try {
+                fs.writeFileSync(path.join(dir, "ca.pem"), caPem);
+                fs.writeFileSync(path.join(dir, "cert.pem"), state.certPem);
+                const verified = execFileSync(OPENSSL, ["verify", "-attime", String(Math.floor(now.getTime() / 1000) + 60), "-CAfile", "ca.pem", "cert.pem"], { cwd: dir, encoding: "utf8" });
+                assert.equal(verified.trim(), "cert.pem: OK");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    }
+
+    it("refuses a CA key that is not the CA certificate's", () => {
+        const request = issueCertRequest({ privateKeyPem: generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem, subject: { commonName: "x" } });
+        const otherKey = generatePrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
+        assert.throws(() => issueLocallySignedCert({ certRequestPem: request.certRequestPem, caPrivateKeyPem: otherKey, caCertPem: caPem, validityPeriodHours: 1 }), /not the key of caCertPem/);
+        assert.throws(() => issueLocallySignedCert({ certRequestPem: request.certRequestPem, caCertPem: caPem, validityPeriodHours: 1 }), /needs certRequestPem, caPrivateKeyPem and caCertPem/);
     });
 });
