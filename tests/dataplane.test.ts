@@ -239,6 +239,25 @@ describe("data plane: the generated config and certificate in a real nginx", () 
         });
     });
 
+    test("the access log: each request to the content on stdout in the nginx_service format within the flush second, /healthz never", async () => {
+        await withDeployed({}, {}, async ({ caCertificatePem, nginx }) => {
+            const before = Date.now();
+            assert.equal((await httpsGet({ port: nginx.ports.https, ca: caCertificatePem!, servername: NAME, path: "/?via=https" })).status, 200);
+            assert.equal((await httpGet({ port: nginx.ports.http, host: NAME, path: "/?via=http" })).status, 200);
+            assert.equal((await httpGet({ port: nginx.ports.http, host: NAME, path: HEALTH_PATH })).status, 200);
+            // Buffered: written when the buffer fills or a second after the first line; polled for at most 5 s.
+            let lines: string[] = [];
+            while (Date.now() - before < 5000) {
+                lines = nginx.stdout().split("\n").filter((line) => line !== "");
+                if (lines.length >= 2) break;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            assert.equal(lines.length, 2, `two requests logged, /healthz not:\n${lines.join("\n")}`);
+            assert.match(lines[0], /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/\?via=https HTTP\/1\.1" 200 \d+ "-" "[^"]*" "-"$/);
+            assert.match(lines[1], /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/\?via=http HTTP\/1\.1" 200 \d+ "-" "[^"]*" "-"$/);
+        });
+    });
+
     test("keyAlgorithm RSA: a 2048-bit key under an RSA CA, served and verified like the ECDSA one", async () => {
         await withDeployed({ tls: { keyAlgorithm: "RSA" } }, {}, async (deployed) => {
             await assertTlsDataPlane(deployed, SERVICE_NAMES);

@@ -27,6 +27,29 @@ const options = (overrides: Partial<NginxConfigOptions>): NginxConfigOptions => 
 const locations = (server: string) => [...server.matchAll(/^\s*location [^{]*\{([^}]*)\}/gm)].map((m) => m[1]);
 
 describe("renderNginxConfig", () => {
+    test("the access log: its own format declared at the top, buffered to stdout by every serving server, off for stub_status and /healthz", () => {
+        for (const args of [{}, { tls: { enabled: false } }, { redirectHttpToHttps: true }, { upstream: { name: "app", port: 8080 } }] as NginxServiceArgs[]) {
+            const conf = renderedWithUpstream(args);
+            const label = JSON.stringify(args);
+            assert.match(conf.split("\n")[0], /^log_format nginx_service '\$remote_addr - \$remote_user \[\$time_local\] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" "\$http_x_forwarded_for"';$/, label);
+            const serving = servingBlocks(conf);
+            assert.equal(serving.length, args.tls?.enabled === false ? 1 : 2, label);
+            for (const server of serving) {
+                assert.deepEqual([...server.matchAll(/^ {4}access_log (.*);$/gm)].map((m) => m[1]), ["/dev/stdout nginx_service buffer=64k flush=1s"], label);
+                assert.ok(locations(server).some((body) => /access_log off;/.test(body)), `${label}: /healthz is not logged`);
+            }
+        }
+    });
+
+    test("the open-file cache where files are served, checked again every 10 s; none in front of an upstream", () => {
+        for (const server of servingBlocks(rendered())) {
+            assert.match(server, /^ {4}open_file_cache max=1000 inactive=60s;\n {4}open_file_cache_valid 10s;$/m);
+        }
+        for (const server of servingBlocks(renderedWithUpstream({ upstream: { name: "app", port: 8080 } }))) {
+            assert.doesNotMatch(server, /open_file_cache/);
+        }
+    });
+
     test("HTTP and HTTPS servers on the container's unprivileged ports, TLS 1.2 and 1.3 only, HTTP/2 on HTTPS", () => {
         const conf = renderNginxConfig(options({ tls: true, redirectHttpToHttps: false, httpsPort: 443 }));
         const [http, https] = blocks(conf);

@@ -200,6 +200,8 @@ export interface RunningNginx {
     /** Reads a file of the pod by its container path. */
     read(containerPath: string): Buffer;
     errorLog(): string;
+    /** What nginx wrote to the container's stdout (where the generated config sends the access log). */
+    stdout(): string;
     /** Stops nginx and its workers and removes the directory; safe to call twice. */
     stop(): Promise<void>;
 }
@@ -323,8 +325,14 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
         throw error;
     }
 
+    // The container's stdout is a FIFO the runtime reads (which nginx can open as /dev/stdout); a file
+    // stands in for it here: a pipe from Node is a socket, which open() refuses.
+    const stdoutFile = path.join(root, "container-stdout.log");
+    const stdoutFd = fs.openSync(stdoutFile, "a", 0o666);
+    // Writable by nginx's uid when it reopens it as /dev/stdout, as the runtime's FIFO is.
+    fs.fchmodSync(stdoutFd, 0o666);
     const child = spawn(NGINX, ["-p", root + "/", "-e", errorLogFile, "-c", mainConf], {
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["ignore", stdoutFd, "pipe"],
         // Its own process group, so stop() reaches the workers too.
         detached: true,
         ...(uid !== undefined ? { uid } : {}),
@@ -332,7 +340,7 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
     });
     running.set(child, root);
     let output = "";
-    child.stdout!.on("data", (chunk) => (output += chunk));
+    fs.closeSync(stdoutFd);
     child.stderr!.on("data", (chunk) => (output += chunk));
     let exited: string | undefined;
     const exit = new Promise<void>((resolve) => {
@@ -380,7 +388,7 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
     };
     const failure = (why: string) =>
         new Error(
-            `nginx did not start (${why}).\n--- ${NGINX} output ---\n${output}--- ${errorLogFile} ---\n${readIfExists(errorLogFile)}--- server config ---\n${Object.values(serverConfigs).join("\n")}`,
+            `nginx did not start (${why}).\n--- ${NGINX} output ---\n${readIfExists(stdoutFile)}${output}--- ${errorLogFile} ---\n${readIfExists(errorLogFile)}--- server config ---\n${Object.values(serverConfigs).join("\n")}`,
         );
 
     const deadline = Date.now() + (options.timeoutMs ?? 10000);
@@ -408,6 +416,7 @@ export async function startNginx(options: StartOptions): Promise<RunningNginx> {
         serverConfigs,
         read: (containerPath) => fs.readFileSync(path.join(root, containerPath)),
         errorLog: () => readIfExists(errorLogFile),
+        stdout: () => readIfExists(stdoutFile),
         stop,
     };
 }
