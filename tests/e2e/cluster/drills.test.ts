@@ -26,6 +26,12 @@ async function up(config: { [key: string]: string } = {}): Promise<number> {
     return result.seconds;
 }
 
+/** Every process below `pid` (children first found, then theirs), as pgrep sees them now. */
+function descendants(pid: string): string[] {
+    const children = run("pgrep", ["-P", pid]).stdout.trim().split("\n").filter((p) => p !== "");
+    return [...children, ...children.flatMap(descendants)];
+}
+
 /** The Secrets the instance's ready pods mount. */
 function mountedSecrets(): string[] {
     return cluster
@@ -353,8 +359,18 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             );
             const pids = run("pgrep", ["-f", `pulumi.* up .*--stack interrupt-${process.pid}`]).stdout.trim().split("\n").filter((p) => p !== "");
             assert.ok(pids.length > 0, "found the pulumi process");
+            // Its plugins (the language host, the providers) outlive a SIGKILLed pulumi as orphans: taken
+            // before the kill, stopped right after it, so the drill leaves nothing running.
+            const plugins = pids.flatMap(descendants);
             for (const pid of pids) {
                 process.kill(Number(pid), "SIGKILL");
+            }
+            for (const pid of plugins) {
+                try {
+                    process.kill(Number(pid), "SIGKILL");
+                } catch {
+                    // already gone
+                }
             }
             const b = await upB;
             const locked = await s.up().then(
