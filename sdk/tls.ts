@@ -271,6 +271,15 @@ export function certificateNotAfter(pem: string): string {
     return new Date(new crypto.X509Certificate(pem).validTo).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/**
+ * An RFC 3339 time to the second: the provider reports `validityEndTime` with nanoseconds
+ * (`2027-12-03T03:59:50.923125887Z`), while the certificate holds whole seconds (X.509 has no more).
+ * @internal
+ */
+export function toWholeSeconds(rfc3339: string): string {
+    return rfc3339.replace(/\.\d+(?=Z$|[+-]\d\d:\d\d$)/, "");
+}
+
 /** The certificates of a Secret read from the cluster; certificates are public, so not secrets. */
 function certificatesFromSecret(
     component: string,
@@ -417,7 +426,7 @@ export function createTls(settings: NamingSettings & TlsSettings, parent: pulumi
         secretName: secret.metadata.name,
         certificatePem: certificate.certPem,
         caCertificatePem: ca.certPem,
-        certificateNotAfter: certificate.validityEndTime,
+        certificateNotAfter: certificate.validityEndTime.apply(toWholeSeconds),
         dependsOn: pulumi.output([]),
     };
 }

@@ -10,7 +10,7 @@ import { installMocks, resolve, TYPES } from "./mocks";
 const mocks = installMocks();
 
 import { NginxService, NginxServiceArgs } from "../sdk";
-import { tlsSecretData } from "../sdk/tls";
+import { tlsSecretData, toWholeSeconds } from "../sdk/tls";
 
 /** The inputs the component gave the keys, the CA, the request, the certificate and the Secret. */
 async function tlsOf(name: string, args: NginxServiceArgs = {}) {
@@ -136,6 +136,24 @@ describe("the certificate", () => {
         const { request, cert } = await tlsOf("domain", { clusterDomain: "corp.internal" });
         assert.ok(request.dnsNames.includes("domain.default.svc.corp.internal"));
         assert.equal(cert.dnsNames, undefined, "the names are the request's, not given twice");
+    });
+});
+
+describe("certificateNotAfter", () => {
+    test("to the second, as the certificate holds it, whatever fraction the provider reports", () => {
+        assert.equal(toWholeSeconds("2027-12-03T03:59:50.923125887Z"), "2027-12-03T03:59:50Z");
+        assert.equal(toWholeSeconds("2027-12-03T03:59:50Z"), "2027-12-03T03:59:50Z");
+        assert.equal(toWholeSeconds("2027-12-03T03:59:50.5+02:00"), "2027-12-03T03:59:50+02:00");
+    });
+
+    test("the output is the provider's validityEndTime cut to the second", async () => {
+        mocks.configure({ tls: { ...realTls, locallySignedCert: (inputs: any) => ({ ...realTls.locallySignedCert(inputs), validityEndTime: "2027-12-03T03:59:50.923125887Z" }) } });
+        try {
+            const { outputs } = await mocks.deployed(new NginxService("not-after"));
+            assert.equal(outputs.certificateNotAfter, "2027-12-03T03:59:50Z");
+        } finally {
+            mocks.configure({});
+        }
     });
 });
 

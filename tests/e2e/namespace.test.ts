@@ -68,10 +68,11 @@ describe("no namespace, an explicit provider whose namespace is team-b", () => {
     test("a new stack's preview already shows the certificate's names in team-b", async () => {
         const events: EngineEvent[] = [];
         await stack.preview({ onEvent: (e) => events.push(e) });
-        const cert = events.map((e) => e.resourcePreEvent?.metadata).find((m) => m?.type === "tls:index/selfSignedCert:SelfSignedCert");
-        assert.ok(cert, "the preview plans the certificate");
-        assert.equal(cert.op, "create");
-        assert.deepEqual(cert.new?.inputs.dnsNames, NAMES, "known in the preview, and in the provider's namespace");
+        // The names are the certificate request's; the certificate signed from it takes them.
+        const request = events.map((e) => e.resourcePreEvent?.metadata).find((m) => m?.type === "tls:index/certRequest:CertRequest");
+        assert.ok(request, "the preview plans the certificate request");
+        assert.equal(request.op, "create");
+        assert.deepEqual(request.new?.inputs.dnsNames, NAMES, "known in the preview, and in the provider's namespace");
     });
 
     test("pulumi up: every object in team-b, none in default", async () => {
