@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { disposeStack, eventually, PulumiEnv, REPO, run, stackFor } from "../harness";
+import { disposeStack, eventually, killProcessTrees, PulumiEnv, REPO, run, stackFor } from "../harness";
 import { RealCluster, stopWithPulumi, upWith } from "./cluster";
 import { assertFailuresWithin, describeLoad, startLoad } from "./load";
 
@@ -24,12 +24,6 @@ async function up(config: { [key: string]: string } = {}): Promise<number> {
     const result = await upWith(stack, config);
     outputs = result.outputs;
     return result.seconds;
-}
-
-/** Every process below `pid` (children first found, then theirs), as pgrep sees them now. */
-function descendants(pid: string): string[] {
-    const children = run("pgrep", ["-P", pid]).stdout.trim().split("\n").filter((p) => p !== "");
-    return [...children, ...children.flatMap(descendants)];
 }
 
 /** The Secrets the instance's ready pods mount. */
@@ -359,19 +353,7 @@ describe("failures that end clearly, nothing lost or orphaned", () => {
             );
             const pids = run("pgrep", ["-f", `pulumi.* up .*--stack interrupt-${process.pid}`]).stdout.trim().split("\n").filter((p) => p !== "");
             assert.ok(pids.length > 0, "found the pulumi process");
-            // Its plugins (the language host, the providers) outlive a SIGKILLed pulumi as orphans: taken
-            // before the kill, stopped right after it, so the drill leaves nothing running.
-            const plugins = pids.flatMap(descendants);
-            for (const pid of pids) {
-                process.kill(Number(pid), "SIGKILL");
-            }
-            for (const pid of plugins) {
-                try {
-                    process.kill(Number(pid), "SIGKILL");
-                } catch {
-                    // already gone
-                }
-            }
+            killProcessTrees(pids);
             const b = await upB;
             const locked = await s.up().then(
                 () => "succeeded",
