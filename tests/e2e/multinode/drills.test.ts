@@ -169,12 +169,17 @@ describe("three nodes in two zones, under live traffic", () => {
         const lbIP: string = outputs.loadBalancerIP;
         const viaLB = ["--resolve", `${SVC}:443:${lbIP}`];
         /** The addresses nginx logged for requests with this marker in their path. */
-        const loggedSources = (marker: string) =>
+        const sourcesInLogs = (marker: string) =>
             cluster
                 .kubectl(["-n", NAMESPACE, "logs", "-l", INSTANCE, "--tail=-1", "--prefix=false"])
                 .split("\n")
                 .filter((l) => l.includes(marker))
                 .map((l) => l.split(" ")[0]);
+        /** The same once the 6 requests are in the logs: nginx writes its buffered log within a second. */
+        const loggedSources = async (marker: string) => {
+            await eventually(() => sourcesInLogs(marker).length >= 6, 10_000, 500);
+            return sourcesInLogs(marker);
+        };
         const requestFromOutside = (marker: string) => {
             for (let i = 0; i < 6; i++) {
                 const r = cluster.execIn(outside, "curl", ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", caFile, ...viaLB, `${URL}?${marker}`]);
@@ -184,7 +189,7 @@ describe("three nodes in two zones, under live traffic", () => {
         // The control: with the default policy (Cluster) the nodes translate the source to their own address.
         const clusterMarker = `policy-cluster-${process.pid}`;
         requestFromOutside(clusterMarker);
-        const clusterSources = loggedSources(clusterMarker);
+        const clusterSources = await loggedSources(clusterMarker);
         assert.equal(clusterSources.length, 6, `nginx logged the 6 requests: ${clusterSources}`);
         assert.ok(!clusterSources.includes(outsideIP), `with Cluster, nginx sees node addresses: ${clusterSources}`);
 
@@ -222,7 +227,7 @@ describe("three nodes in two zones, under live traffic", () => {
 
         const localMarker = `policy-local-${process.pid}`;
         requestFromOutside(localMarker);
-        const localSources = loggedSources(localMarker);
+        const localSources = await loggedSources(localMarker);
         assert.deepEqual(localSources, Array(6).fill(outsideIP), "with Local, nginx logs the client's own address");
 
         // Pods move (a config change rolls them) under traffic from outside through the load balancer.
