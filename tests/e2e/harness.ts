@@ -200,7 +200,45 @@ export async function pulumiEnv(bin: string, kubeconfig: string, pulumiRoot = pa
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-service-e2e-pulumi-"));
     const { backendDir, envVars } = pulumiEnvVars(root, bin, kubeconfig);
     const command = await PulumiCommand.get({ root: pulumiRoot });
-    return { backendDir, envVars, command, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+    return {
+        backendDir,
+        envVars,
+        command,
+        cleanup: () => {
+            stopProcessesOfPulumiHome(envVars.PULUMI_HOME);
+            fs.rmSync(root, { recursive: true, force: true });
+        },
+    };
+}
+
+/**
+ * SIGKILLs whatever still runs with this PULUMI_HOME in its environment: plugins (language hosts,
+ * providers) that a pulumi which failed or was killed left behind as orphans. Called when a suite's
+ * Pulumi environment is removed, when nothing of it should run any more; says what it stopped.
+ */
+export function stopProcessesOfPulumiHome(home: string): void {
+    const marker = `PULUMI_HOME=${home}`;
+    const stopped: string[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+        let environ: string;
+        try {
+            environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
+        } catch {
+            continue; // gone, or not ours to read
+        }
+        if (!environ.split("\0").includes(marker)) continue;
+        try {
+            const command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0];
+            process.kill(Number(entry), "SIGKILL");
+            stopped.push(`${entry} ${path.basename(command)}`);
+        } catch {
+            // already gone
+        }
+    }
+    if (stopped.length > 0) {
+        console.log(`stopped ${stopped.length} process(es) left running under ${home}: ${stopped.join(", ")}`);
+    }
 }
 
 /**

@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { WORKLOAD_DEFAULTS } from "../../../sdk/workload";
-import { copyWithPackageAdded, eventually, pulumiEnvVars, REPO, run, toolchainBin } from "../harness";
+import { copyWithPackageAdded, eventually, pulumiEnvVars, REPO, run, stopProcessesOfPulumiHome, toolchainBin } from "../harness";
 import { RealCluster } from "../cluster/cluster";
 
 /** curl's exit code for a connection that could not be made (CURLE_COULDNT_CONNECT). */
@@ -52,6 +52,7 @@ after(() => {
     try {
         cluster?.stop();
     } finally {
+        if (env?.PULUMI_HOME) stopProcessesOfPulumiHome(env.PULUMI_HOME);
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     }
 });
