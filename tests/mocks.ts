@@ -77,6 +77,17 @@ export function unwrapSecrets(value: any): any {
 
 const randomHex = (bytes: number) => crypto.randomBytes(bytes).toString("hex");
 
+/** A PEM block whose body is a random mock string. */
+const mockPem = (label: string) => `-----BEGIN ${label}-----\nmock-${randomHex(8)}\n-----END ${label}-----\n`;
+
+/** Each @pulumi/tls resource the component registers: the `MockOptions.tls` hook that issues it for real, and its state without one. */
+const TLS_RESOURCES: { [type: string]: { hook: keyof NonNullable<MockOptions["tls"]>; fake: () => Record<string, unknown> } } = {
+    [TYPES.key]: { hook: "privateKey", fake: () => ({ privateKeyPem: mockPem("PRIVATE KEY"), publicKeyPem: "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n" }) },
+    [TYPES.caCert]: { hook: "selfSignedCert", fake: () => ({ certPem: mockPem("CERTIFICATE"), validityEndTime: "2036-01-01T00:00:00Z" }) },
+    [TYPES.certRequest]: { hook: "certRequest", fake: () => ({ certRequestPem: mockPem("CERTIFICATE REQUEST") }) },
+    [TYPES.cert]: { hook: "locallySignedCert", fake: () => ({ certPem: mockPem("CERTIFICATE"), validityEndTime: "2027-01-01T00:00:00Z" }) },
+};
+
 /** The values of a component's outputs, by property name. */
 export type OutputValues<C> = { [K in keyof C as K extends "urn" ? never : C[K] extends pulumi.Output<any> ? K : never]: C[K] extends pulumi.Output<infer T> ? T : never };
 
@@ -192,40 +203,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         if (KUBERNETES_TYPES.includes(type)) {
             return this.kubernetes(type, name, inputs, providerNamespace);
         }
+        const tlsResource = TLS_RESOURCES[type];
+        if (tlsResource !== undefined) {
+            // Plain inputs for the issuer: the runtime hands keys over wrapped as secrets.
+            return { ...inputs, ...(this.options.tls?.[tlsResource.hook](unwrapSecrets(inputs)) ?? tlsResource.fake()) };
+        }
         switch (type) {
             case "random:index/randomId:RandomId":
                 return { ...inputs, hex: randomHex(inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
-            case "tls:index/privateKey:PrivateKey":
-                return {
-                    ...inputs,
-                    ...(this.options.tls?.privateKey(inputs) ?? {
-                        privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${randomHex(8)}\n-----END PRIVATE KEY-----\n`,
-                        publicKeyPem: "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n",
-                    }),
-                };
-            case "tls:index/selfSignedCert:SelfSignedCert":
-                return {
-                    ...inputs,
-                    ...(this.options.tls?.selfSignedCert(unwrapSecrets(inputs)) ?? {
-                        certPem: `-----BEGIN CERTIFICATE-----\nmock-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
-                        validityEndTime: "2036-01-01T00:00:00Z",
-                    }),
-                };
-            case "tls:index/certRequest:CertRequest":
-                return {
-                    ...inputs,
-                    ...(this.options.tls?.certRequest(unwrapSecrets(inputs)) ?? {
-                        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${randomHex(8)}\n-----END CERTIFICATE REQUEST-----\n`,
-                    }),
-                };
-            case "tls:index/locallySignedCert:LocallySignedCert":
-                return {
-                    ...inputs,
-                    ...(this.options.tls?.locallySignedCert(unwrapSecrets(inputs)) ?? {
-                        certPem: `-----BEGIN CERTIFICATE-----\nmock-${randomHex(8)}\n-----END CERTIFICATE-----\n`,
-                        validityEndTime: "2027-01-01T00:00:00Z",
-                    }),
-                };
             default:
                 throw new Error(`mock resource not implemented: ${type} ${name}`);
         }
