@@ -268,7 +268,7 @@ export function tlsSecretData(certPem: pulumi.Input<string>, keyPem: pulumi.Inpu
  * @internal
  */
 export function certificateNotAfter(pem: string): string {
-    return new Date(new crypto.X509Certificate(pem).validTo).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return toWholeSeconds(new Date(new crypto.X509Certificate(pem).validTo).toISOString());
 }
 
 /**
