@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { disposeStack, eventually, killProcessTrees, pulumiEnv, PulumiEnv, readAllFiles, REPO, run, stackFor, toolchainBin } from "./harness";
+import { disposeStack, eventually, pulumiEnv, PulumiEnv, readAllFiles, REPO, run, stackFor, toolchainBin } from "./harness";
 
 let env: PulumiEnv;
 let bin: string;
@@ -38,7 +38,10 @@ test("disposeStack removes a stack a killed pulumi left locked, and its Pulumi.<
         assert.ok(await eventually(() => locks().length > 0, 120_000, 50), "pulumi up took the stack's lock");
         const pids = run("pgrep", ["-f", `pulumi.* up .*--stack ${name}`]).stdout.trim().split("\n").filter((p) => p !== "");
         assert.ok(pids.length > 0, "found the pulumi process");
-        killProcessTrees(pids);
+        // Its plugins live on as orphans until env.cleanup(), which stops them.
+        for (const pid of pids) {
+            process.kill(Number(pid), "SIGKILL");
+        }
         await up;
         // Control: the situation is the drills' one, every operation refused on the lock.
         const locked = await stack.destroy().then(

@@ -344,24 +344,3 @@ export function copyWithPackageAdded(programDir: string, workDir: string, pulumi
     fs.cpSync(path.join(REPO, programDir), workDir, { recursive: true });
     return run(pulumiBin, ["package", "add", REPO], { cwd: workDir, env, timeoutMs: 600_000 });
 }
-
-/** Every process below `pid` (its children, then theirs), as pgrep sees them now. */
-function descendants(pid: string): string[] {
-    const children = run("pgrep", ["-P", pid]).stdout.trim().split("\n").filter((p) => p !== "");
-    return [...children, ...children.flatMap(descendants)];
-}
-
-/**
- * SIGKILLs each process and everything it started. A pulumi killed alone leaves its language host and
- * provider plugins running as orphans; they are found before the kill and stopped right after it.
- */
-export function killProcessTrees(pids: string[]): void {
-    const below = pids.flatMap(descendants);
-    for (const pid of [...pids, ...below]) {
-        try {
-            process.kill(Number(pid), "SIGKILL");
-        } catch {
-            // already gone
-        }
-    }
-}
